@@ -1,0 +1,2 @@
+export { type InMemoryTelemetry, startInMemoryTelemetry } from './in-memory';
+export * from './otlp-capture';

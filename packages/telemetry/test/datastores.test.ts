@@ -1,0 +1,50 @@
+import { startPostgres, startRedis, type TestPostgres, type TestRedis } from '@mesh/testkit';
+import { type OtlpCapture, startOtlpCapture } from '../src/testing';
+import { Fixture, fastExportEnv } from './support/fixture';
+
+describe('PostgreSQL and Redis spans against the real servers', () => {
+  let postgres: TestPostgres;
+  let redis: TestRedis;
+  let capture: OtlpCapture;
+
+  beforeAll(async () => {
+    [postgres, redis, capture] = await Promise.all([
+      startPostgres(),
+      startRedis(),
+      startOtlpCapture(),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([postgres?.stop(), redis?.stop(), capture?.close()]);
+  });
+
+  it('when a unit of work queries PostgreSQL and Redis, then each call is a CLIENT span under it', async () => {
+    const fixture = Fixture.start('datastores', {
+      PG_URL: postgres.url,
+      REDIS_URL: redis.url,
+      KEY_PREFIX: redis.keyPrefix,
+      ...fastExportEnv(capture.url),
+    });
+    const { parent } = await fixture.message<{
+      type: string;
+      parent: { traceId: string; spanId: string };
+    }>('done');
+    await fixture.exited;
+
+    const children = capture
+      .spans()
+      .filter((s) => s.traceId === parent.traceId && s.parentSpanId === parent.spanId);
+    const system = (attributes: Record<string, unknown>) =>
+      attributes['db.system.name'] ?? attributes['db.system'];
+
+    const queries = children.filter((s) => system(s.attributes) === 'postgresql');
+    expect(queries.map((s) => s.kind)).toEqual(['CLIENT']);
+    const queryText =
+      queries[0]?.attributes['db.query.text'] ?? queries[0]?.attributes['db.statement'];
+    expect(queryText).toBe('SELECT $1::int + 1 AS answer');
+
+    const commands = children.filter((s) => system(s.attributes) === 'redis');
+    expect(commands.map((s) => s.name).sort()).toEqual(['get', 'set']);
+    expect(commands.every((s) => s.kind === 'CLIENT')).toBe(true);
+  });
+});
