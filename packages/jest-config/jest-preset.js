@@ -1,4 +1,6 @@
-// Shared jest preset. Tests are TypeScript, compiled by SWC (types are checked separately by
+// Shared jest preset. The packages' test scripts run jest with --experimental-vm-modules, which
+// lets jest load dependencies that are ES modules only (e.g. fastify's inject uses one).
+// Tests are TypeScript, compiled by SWC (types are checked separately by
 // `tsc --noEmit` in the typecheck task, so tests stay fast).
 /** @type {import('jest').Config} */
 module.exports = {

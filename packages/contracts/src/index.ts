@@ -1,0 +1,5 @@
+export * from './common';
+export * from './inventory';
+export * from './orders';
+export * from './payment';
+export * from './problems';

@@ -1,0 +1,123 @@
+import { PROBLEM_CONTENT_TYPE } from '@mesh/contracts';
+import type { Logger } from '@mesh/telemetry';
+import type { TSchema } from '@sinclair/typebox';
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
+import { AppError } from './errors';
+import { checkReadiness, type ReadinessCheck } from './health';
+import { reportError } from './problem-reporting';
+import { traceResponseHeaders } from './trace-headers';
+import { compileValidator, validate } from './validation';
+
+/** Every response names its trace (see traceResponseHeaders). */
+export function traceHeaders(): RequestHandler {
+  return (_req, res, next) => {
+    res.set(traceResponseHeaders());
+    next();
+  };
+}
+
+/**
+ * JSON bodies only, at most `limit` bytes. Body-parser's own failures become problems:
+ * too large → 413, unparseable → 400 malformed-json, a body that is not JSON → 415.
+ */
+export function jsonBody(limit: string | number): RequestHandler[] {
+  const requireJson: RequestHandler = (req, _res, next) => {
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined ||
+      Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is('application/json')) {
+      next(
+        new AppError('unsupported-media-type', { detail: 'Send the body as application/json.' }),
+      );
+      return;
+    }
+    next();
+  };
+  const parse = express.json({ limit, strict: true });
+  const translate: ErrorRequestHandler = (error, _req, _res, next) => {
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.too.large') {
+      next(
+        new AppError('body-too-large', {
+          detail: `The body must be at most ${limit} bytes.`,
+          cause: error,
+        }),
+      );
+    } else if (type === 'entity.parse.failed') {
+      next(new AppError('malformed-json', { detail: 'The body is not valid JSON.', cause: error }));
+    } else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      next(
+        new AppError('unsupported-media-type', {
+          detail: 'Send the body as UTF-8 JSON.',
+          cause: error,
+        }),
+      );
+    } else {
+      next(error);
+    }
+  };
+  return [requireJson, parse, translate as unknown as RequestHandler];
+}
+
+export interface RequestSchemas {
+  body?: TSchema;
+  params?: TSchema;
+}
+
+/** Validates body (strictly) and path parameters against JSON Schemas; 400 with pointers if not. */
+export function validateRequest(schemas: RequestSchemas): RequestHandler {
+  const body = schemas.body && compileValidator(schemas.body, 'body');
+  const params = schemas.params && compileValidator(schemas.params, 'params');
+  return (req, _res, next) => {
+    try {
+      if (params) validate(params, req.params, 'params');
+      if (body) validate(body, req.body ?? undefined, 'body');
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** `/healthz` (alive) and `/readyz` (dependencies reachable), both outside any auth. */
+export function healthRoutes(router: Router, checks: Record<string, ReadinessCheck>): void {
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res, next) => {
+    const readiness = await checkReadiness(checks);
+    if (readiness.ready) {
+      res.json({ status: 'ready', checks: readiness.checks });
+      return;
+    }
+    const failing = Object.entries(readiness.checks).filter(([, state]) => state !== 'ok');
+    next(
+      new AppError('not-ready', {
+        detail: `Not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`,
+      }),
+    );
+  });
+}
+
+export function notFound(): RequestHandler {
+  return (req, _res, next) => {
+    next(new AppError('route-not-found', { detail: `No route for ${req.method} ${req.path}` }));
+  };
+}
+
+/** The one error handler of an express service: every error leaves as problem+json. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const { status, headers, problem } = reportError(error, logger, req.originalUrl);
+    res
+      .status(status)
+      .set(headers)
+      .set(traceResponseHeaders())
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(problem));
+  };
+}

@@ -1,0 +1,105 @@
+import { PROBLEM_CONTENT_TYPE } from '@mesh/contracts';
+import type { Logger } from '@mesh/telemetry';
+import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
+import { AppError } from './errors';
+import { checkReadiness, type ReadinessCheck } from './health';
+import { reportError } from './problem-reporting';
+import { traceResponseHeaders } from './trace-headers';
+import { compileValidator, invalidRequest, pointersOf, type RequestPart } from './validation';
+
+/** Server options shared by the fastify services. */
+export function fastifyOptions(settings: {
+  logger: Logger;
+  bodyLimit?: number;
+}): FastifyServerOptions {
+  return {
+    // Our pino logger, so fastify's own lines carry trace ids and are exported like the rest.
+    loggerInstance: settings.logger,
+    // One line per request would dominate the logs under load; spans and metrics cover requests.
+    disableRequestLogging: true,
+    bodyLimit: settings.bodyLimit ?? 16 * 1024,
+    // Behind a proxy or load balancer this would be set, to rate limit by the client's address.
+    trustProxy: false,
+  };
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'invalid-request',
+  404: 'route-not-found',
+  405: 'method-not-allowed',
+  413: 'body-too-large',
+  415: 'unsupported-media-type',
+  429: 'rate-limited',
+};
+
+/** Fastify's own errors (parsing, limits, validation) as AppErrors with stable codes. */
+function toAppError(error: FastifyError): unknown {
+  if (error instanceof AppError) return error;
+  if (error.validation) {
+    return invalidRequest(pointersOf(error.validation as never, error.validationContext ?? 'body'));
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
+    return new AppError('malformed-json', { detail: 'The body is not valid JSON.', cause: error });
+  }
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return new AppError('invalid-request', { detail: 'The JSON body is empty.', cause: error });
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return new AppError(STATUS_CODES[status] ?? 'invalid-request', {
+      status,
+      detail: error.message,
+      cause: error,
+    });
+  }
+  return error;
+}
+
+/**
+ * Wires what every fastify service does the same way: Ajv validation (strict bodies, coerced
+ * query and params), problem+json for every error and unknown route, and trace-id headers.
+ */
+export function registerPlatform(app: FastifyInstance, logger: Logger): void {
+  // The APIs speak JSON only; without this, fastify would parse text/plain bodies into strings.
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const validator = compileValidator(schema as never, (httpPart ?? 'body') as RequestPart);
+    return (data: unknown) =>
+      validator(data)
+        ? { value: data }
+        : { error: Object.assign(new Error('invalid'), { validation: validator.errors }) };
+  });
+  app.setSchemaErrorFormatter((errors, context) =>
+    Object.assign(invalidRequest(pointersOf(errors as never, context)), { validation: undefined }),
+  );
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(traceResponseHeaders());
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, headers, problem } = reportError(toAppError(error), logger, request.url);
+    return reply.code(status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new AppError('route-not-found', {
+      detail: `No route for ${request.method} ${request.url.split('?')[0]}`,
+    });
+    const { status, problem } = reportError(error, logger, request.url);
+    return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  });
+}
+
+/** `/healthz` (alive) and `/readyz` (dependencies reachable), outside any auth. */
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  checks: Record<string, ReadinessCheck>,
+): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async () => {
+    const readiness = await checkReadiness(checks);
+    if (readiness.ready) return { status: 'ready', checks: readiness.checks };
+    const failing = Object.entries(readiness.checks).filter(([, state]) => state !== 'ok');
+    throw new AppError('not-ready', {
+      detail: `Not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`,
+    });
+  });
+}

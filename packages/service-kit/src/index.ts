@@ -1,0 +1,14 @@
+export { bool, ConfigError, loadConfig, num, port, str, url } from './config';
+export { AppError, type AppErrorOptions, toProblem } from './errors';
+export { checkReadiness, type Readiness, type ReadinessCheck } from './health';
+export {
+  type CallOptions,
+  ServiceClient,
+  type ServiceClientSettings,
+  type ServiceResponse,
+} from './http-client';
+export { exitOnSignals, failStart, type ShutdownStep, shutdown, withinTime } from './lifecycle';
+export { createPool, migrate, type Pool, type PoolClient, withTransaction } from './postgres';
+export { reportError } from './problem-reporting';
+export { activeTraceId, traceResponseHeaders } from './trace-headers';
+export { compileValidator, invalidRequest, type RequestPart, validate } from './validation';

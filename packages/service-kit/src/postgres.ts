@@ -1,0 +1,89 @@
+import type { Logger } from '@mesh/telemetry';
+import { runner } from 'node-pg-migrate';
+import { Pool, type PoolClient } from 'pg';
+
+export type { Pool, PoolClient } from 'pg';
+
+export interface PoolSettings {
+  /** Shown in pg_stat_activity, so a DBA can tell which service holds a connection. */
+  applicationName: string;
+  /** The service's own schema: first on the search_path, so queries name tables unqualified. */
+  schema: string;
+  max?: number;
+  logger: Logger;
+}
+
+/**
+ * A connection pool for one service. Bounded waits everywhere: a PostgreSQL that is down or
+ * saturated turns into a fast error, never a request that hangs.
+ */
+export function createPool(databaseUrl: string, settings: PoolSettings): Pool {
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    application_name: settings.applicationName,
+    options: `-c search_path=${settings.schema}`,
+    max: settings.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // Server-side limit per statement: a stuck query fails instead of holding a connection.
+    statement_timeout: 10_000,
+  });
+  // An idle connection dropped by the server (restart, failover) would otherwise be an
+  // unhandled 'error' event and crash the process; the pool replaces it on next use.
+  pool.on('error', (error) =>
+    settings.logger.warn({ err: error }, 'idle PostgreSQL connection lost'),
+  );
+  return pool;
+}
+
+/** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
+export async function withTransaction<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export interface MigrationSettings {
+  databaseUrl: string;
+  /** Created when missing; the migrations and their bookkeeping table live in it. */
+  schema: string;
+  /** Folder of `NNN_name.sql` files with `-- Up Migration` / `-- Down Migration` sections. */
+  dir: string;
+  logger: Logger;
+}
+
+/**
+ * Applies pending migrations with node-pg-migrate. Safe to run from several replicas at once:
+ * node-pg-migrate serialises runs with an advisory lock. Migrations are plain SQL so that a
+ * reader sees exactly what runs.
+ */
+export async function migrate(settings: MigrationSettings): Promise<string[]> {
+  const applied = await runner({
+    databaseUrl: settings.databaseUrl,
+    dir: settings.dir,
+    direction: 'up',
+    migrationsTable: 'pgmigrations',
+    migrationsSchema: settings.schema,
+    createMigrationsSchema: true,
+    schema: settings.schema,
+    createSchema: true,
+    checkOrder: true,
+    log: (message) => settings.logger.debug({ migration: true }, message),
+  });
+  const names = applied.map((migration) => migration.name);
+  if (names.length > 0)
+    settings.logger.info({ migrations: names, schema: settings.schema }, 'applied migrations');
+  return names;
+}
