@@ -23,6 +23,8 @@ export const PROBLEM_CODES = {
   'reservation-not-releasable': 409,
   'reservation-not-committable': 409,
   'out-of-stock': 409,
+  /** The same order id was used before with different content (other items, other amount). */
+  'order-id-reused': 409,
   'body-too-large': 413,
   'unsupported-media-type': 415,
   'unknown-sku': 422,
