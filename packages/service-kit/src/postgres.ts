@@ -62,14 +62,38 @@ export interface MigrationSettings {
   /** Folder of `NNN_name.sql` files with `-- Up Migration` / `-- Down Migration` sections. */
   dir: string;
   logger: Logger;
+  /** How long to wait for another service's migration run to finish. Default 60 s. */
+  lockWaitMs?: number;
 }
 
+/** node-pg-migrate's message when its advisory lock is taken. */
+const LOCK_TAKEN = 'Another migration is already running';
+
 /**
- * Applies pending migrations with node-pg-migrate. Safe to run from several replicas at once:
- * node-pg-migrate serialises runs with an advisory lock. Migrations are plain SQL so that a
- * reader sees exactly what runs.
+ * Applies pending migrations with node-pg-migrate. Migrations are plain SQL so that a reader sees
+ * exactly what runs.
+ *
+ * node-pg-migrate guards a run with one advisory lock per database and fails at once when it is
+ * taken (`pg_try_advisory_lock`). Services that share a database and start together (compose,
+ * the native stack, several replicas) would then fail each other's start, so a taken lock is
+ * waited for here, up to `lockWaitMs`.
  */
 export async function migrate(settings: MigrationSettings): Promise<string[]> {
+  const deadline = Date.now() + (settings.lockWaitMs ?? 60_000);
+  for (;;) {
+    try {
+      return await migrateOnce(settings);
+    } catch (error) {
+      if (!(error instanceof Error) || error.message !== LOCK_TAKEN || Date.now() > deadline) {
+        throw error;
+      }
+      settings.logger.debug({ schema: settings.schema }, 'waiting for another migration run');
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400));
+    }
+  }
+}
+
+async function migrateOnce(settings: MigrationSettings): Promise<string[]> {
   const applied = await runner({
     databaseUrl: settings.databaseUrl,
     dir: settings.dir,
@@ -83,7 +107,8 @@ export async function migrate(settings: MigrationSettings): Promise<string[]> {
     log: (message) => settings.logger.debug({ migration: true }, message),
   });
   const names = applied.map((migration) => migration.name);
-  if (names.length > 0)
+  if (names.length > 0) {
     settings.logger.info({ migrations: names, schema: settings.schema }, 'applied migrations');
+  }
   return names;
 }
