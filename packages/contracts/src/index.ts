@@ -1,4 +1,5 @@
 export * from './common';
+export * from './events';
 export * from './inventory';
 export * from './orders';
 export * from './payment';

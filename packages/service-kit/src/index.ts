@@ -7,8 +7,30 @@ export {
   type ServiceClientSettings,
   type ServiceResponse,
 } from './http-client';
+export {
+  type ConsumerSettings,
+  createKafka,
+  ensureTopics,
+  isTransientError,
+  type Kafka,
+  type KafkaMessage,
+  type KafkaSettings,
+  PoisonMessageError,
+  type Producer,
+  type ReceivedMessage,
+  type RunningConsumer,
+  startConsumer,
+  type TopicSpec,
+} from './kafka';
 export { exitOnSignals, failStart, type ShutdownStep, shutdown, withinTime } from './lifecycle';
-export { createPool, migrate, type Pool, type PoolClient, withTransaction } from './postgres';
+export {
+  claimEvent,
+  createPool,
+  migrate,
+  type Pool,
+  type PoolClient,
+  withTransaction,
+} from './postgres';
 export { reportError } from './problem-reporting';
 export { activeTraceId, traceResponseHeaders } from './trace-headers';
 export { compileValidator, invalidRequest, type RequestPart, validate } from './validation';

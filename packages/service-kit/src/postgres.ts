@@ -112,3 +112,16 @@ async function migrateOnce(settings: MigrationSettings): Promise<string[]> {
   }
   return names;
 }
+
+/**
+ * Records that this consumer processed an event, inside the transaction of its side effect.
+ * False when it already was: the caller skips the side effect (a redelivery). Needs a table
+ * `processed_messages (event_id uuid PRIMARY KEY, processed_at timestamptz)` in the schema.
+ */
+export async function claimEvent(client: PoolClient, eventId: string): Promise<boolean> {
+  const result = await client.query(
+    'INSERT INTO processed_messages (event_id, processed_at) VALUES ($1, now()) ON CONFLICT DO NOTHING',
+    [eventId],
+  );
+  return result.rowCount === 1;
+}

@@ -1,0 +1,241 @@
+import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@mesh/contracts';
+import type { Logger } from '@mesh/telemetry';
+import {
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  type Producer,
+} from 'kafkajs';
+
+export type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+
+export interface KafkaSettings {
+  clientId: string;
+  brokers: string[];
+  logger: Logger;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/**
+ * A kafkajs client whose own log lines go through the service's pino logger (so they carry
+ * trace ids and reach Loki), with bounded connection and request timeouts.
+ */
+export function createKafka(settings: KafkaSettings): Kafka {
+  const logger = settings.logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    // kafkajs retries a failing request with backoff this many times before giving up on it.
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }) => {
+        const { message, ...extra } = log;
+        logger[LEVELS[level] ?? 'info'](extra, message);
+      },
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  replicationFactor: number;
+}
+
+/**
+ * Creates the topics a service needs, explicitly, with the partitions and replication its
+ * config says. The broker's auto-create is off in every Mesh environment: a typo in a topic name
+ * must fail loudly instead of creating a topic nobody reads. Existing topics are left alone.
+ */
+export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((spec) => !existing.has(spec.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A message that can never be processed (unparseable, invalid): retrying will not help. */
+export class PoisonMessageError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PoisonMessageError';
+  }
+}
+
+// Errors of the infrastructure rather than of the message: PostgreSQL, Redis or a peer being
+// down or restarting. Retried until they pass, never dead-lettered, because the message is fine.
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  '57P01', // PostgreSQL: admin shutdown
+  '57P02', // crash shutdown
+  '57P03', // cannot connect now (starting up)
+  '08000', // connection exception
+  '08001',
+  '08003',
+  '08006',
+  '53300', // too many connections
+  '40001', // serialization failure
+  '40P01', // deadlock detected
+]);
+
+export function isTransientError(error: unknown): boolean {
+  if (error instanceof PoisonMessageError) return false;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+  const text = typeof message === 'string' ? message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Connection is closed|getaddrinfo/i.test(
+    text,
+  );
+}
+
+export interface ReceivedMessage {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+  /** Header values as text. */
+  headers: Record<string, string>;
+}
+
+export interface ConsumerSettings {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  logger: Logger;
+  /** Processes one message. Throw PoisonMessageError for messages that can never succeed. */
+  handle: (received: ReceivedMessage) => Promise<void>;
+  /** Attempts for a failing message before it goes to the dead-letter topic. Default 3. */
+  maxAttempts?: number;
+  /** Backoff between attempts; doubled per attempt up to 5 s. Default 200 ms. */
+  retryDelayMs?: number;
+}
+
+export interface RunningConsumer {
+  consumer: Consumer;
+  stop(): Promise<void>;
+}
+
+function headersAsText(headers: IHeaders | undefined): Record<string, string> {
+  const text: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) text[name] = first.toString();
+  }
+  return text;
+}
+
+/**
+ * Runs a consumer group member that processes one message at a time (`eachMessage`, so the
+ * kafkajs instrumentation makes each `process <topic>` span a child of its `send` span).
+ *
+ * Failure policy, per message:
+ * - infrastructure errors (see isTransientError) are retried with backoff for as long as they
+ *   last, heartbeating meanwhile: a database restart delays messages, it never loses them;
+ * - any other error is retried `maxAttempts` times, then the message is published to the
+ *   dead-letter topic `<topic>.<group>.dlq` with its original headers plus error headers, and
+ *   its offset committed, so the partition keeps flowing;
+ * - during shutdown the message is left uncommitted and is delivered again later.
+ * Delivery is at-least-once: handlers must be idempotent.
+ */
+export async function startConsumer(settings: ConsumerSettings): Promise<RunningConsumer> {
+  const { kafka, groupId, topic, logger } = settings;
+  const maxAttempts = settings.maxAttempts ?? 3;
+  const baseDelay = settings.retryDelayMs ?? 200;
+  const dlqTopic = deadLetterTopic(topic, groupId);
+  const consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+  });
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
+  let stopping = false;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function deadLetter(received: ReceivedMessage, error: unknown, attempts: number) {
+    const { message, partition } = received;
+    const original = message.headers ?? {};
+    const traceparent = received.headers.traceparent;
+    await producer.send({
+      topic: dlqTopic,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...original,
+            [DEAD_LETTER_HEADERS.error]: error instanceof Error ? error.message : String(error),
+            [DEAD_LETTER_HEADERS.attempts]: String(attempts),
+            [DEAD_LETTER_HEADERS.topic]: topic,
+            [DEAD_LETTER_HEADERS.partition]: String(partition),
+            [DEAD_LETTER_HEADERS.offset]: message.offset,
+            [DEAD_LETTER_HEADERS.group]: groupId,
+            ...(traceparent ? { [DEAD_LETTER_HEADERS.traceparent]: traceparent } : {}),
+          },
+        },
+      ],
+    });
+    logger.error(
+      { err: error, topic, partition, offset: message.offset, dlqTopic, attempts },
+      'message dead-lettered',
+    );
+  }
+
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic: from, partition, message, heartbeat }) => {
+      const received = { topic: from, partition, message, headers: headersAsText(message.headers) };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await settings.handle(received);
+          return;
+        } catch (error) {
+          if (stopping) throw error;
+          const transient = isTransientError(error);
+          if (!transient && attempt >= maxAttempts) {
+            await deadLetter(received, error, attempt);
+            return;
+          }
+          const delay = Math.min(baseDelay * 2 ** (attempt - 1), 5_000);
+          logger.warn(
+            { err: error, topic: from, partition, offset: message.offset, attempt, transient },
+            'message failed; retrying',
+          );
+          await sleep(delay);
+          await heartbeat();
+        }
+      }
+    },
+  });
+  return {
+    consumer,
+    stop: async () => {
+      stopping = true;
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { Pool, ReadinessCheck } from '@mesh/service-kit';
+import { fastifyOptions, registerHealthRoutes, registerPlatform } from '@mesh/service-kit/fastify';
+import type { Logger } from '@mesh/telemetry';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { notificationRoutes } from './routes/notifications.routes';
+
+export interface AppDeps {
+  pool: Pool;
+  logger: Logger;
+  /** Dependencies /readyz checks, e.g. PostgreSQL and the Kafka consumer. */
+  readiness: Record<string, ReadinessCheck>;
+}
+
+/** The HTTP side of the service: health and the notifications of an order. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify(fastifyOptions({ logger: deps.logger }));
+  registerPlatform(app, deps.logger);
+  registerHealthRoutes(app, deps.readiness);
+  notificationRoutes(app, deps.pool);
+  return app;
+}

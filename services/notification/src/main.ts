@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { deadLetterTopic } from '@mesh/contracts';
+import {
+  createKafka,
+  createPool,
+  ensureTopics,
+  exitOnSignals,
+  failStart,
+  migrate,
+} from '@mesh/service-kit';
+import { createLogger } from '@mesh/telemetry';
+import { buildApp } from './app';
+import { loadNotificationConfig } from './config';
+import { simulatedEmailProvider } from './domain/email-provider';
+import { startOrderEventsConsumer } from './messaging/order-events.consumer';
+
+const SCHEMA = 'notifications';
+const logger = createLogger({ name: 'notification' });
+
+async function main(): Promise<void> {
+  const config = loadNotificationConfig();
+  logger.level = config.LOG_LEVEL;
+
+  if (config.MIGRATE_ON_START) {
+    await migrate({
+      databaseUrl: config.DATABASE_URL,
+      schema: SCHEMA,
+      dir: join(__dirname, '..', 'migrations'),
+      logger,
+    });
+  }
+  const pool = createPool(config.DATABASE_URL, {
+    applicationName: 'notification',
+    schema: SCHEMA,
+    logger,
+  });
+
+  const kafka = createKafka({
+    clientId: 'notification',
+    brokers: config.KAFKA_BROKERS.split(','),
+    logger,
+  });
+  const topic = {
+    numPartitions: config.TOPIC_PARTITIONS,
+    replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+  };
+  await ensureTopics(kafka, [
+    { topic: config.ORDER_EVENTS_TOPIC, ...topic },
+    { topic: deadLetterTopic(config.ORDER_EVENTS_TOPIC, config.KAFKA_GROUP_ID), ...topic },
+  ]);
+  const consumer = await startOrderEventsConsumer({
+    kafka,
+    topic: config.ORDER_EVENTS_TOPIC,
+    groupId: config.KAFKA_GROUP_ID,
+    maxAttempts: config.MESSAGE_MAX_ATTEMPTS,
+    pool,
+    email: simulatedEmailProvider(config.EMAIL_LATENCY_MS),
+    logger,
+  });
+
+  const app = buildApp({ pool, logger, readiness: { postgres: () => pool.query('SELECT 1') } });
+  await app.listen({ port: config.PORT, host: config.HOST });
+
+  exitOnSignals(
+    [
+      { name: 'http server', close: () => app.close() },
+      { name: 'order-events consumer', close: () => consumer.stop(), timeoutMs: 10_000 },
+      { name: 'postgres pool', close: () => pool.end() },
+    ],
+    logger,
+  );
+}
+
+main().catch((error: unknown) => failStart(logger, error));
