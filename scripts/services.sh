@@ -18,7 +18,8 @@
 #
 # Data and logs live in ${MESH_STATE_DIR:-~/.local/state/mesh}; downloaded jars in
 # ${MESH_CACHE_DIR:-~/.cache/mesh}. PostgreSQL refuses to run as root, so as root it runs as the
-# `postgres` user that the Debian package creates, with its data in /var/lib/postgresql/mesh.
+# `postgres` user that the Debian package creates, with its data in /var/lib/postgresql/mesh
+# (MESH_POSTGRES_DATA_DIR overrides where the cluster lives).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,7 +66,13 @@ as_pg() {
 }
 
 pg_data_dir() {
-  if pg_user_is_postgres; then echo /var/lib/postgresql/mesh; else echo "$STATE/postgres"; fi
+  if [ -n "${MESH_POSTGRES_DATA_DIR:-}" ]; then
+    echo "$MESH_POSTGRES_DATA_DIR"
+  elif pg_user_is_postgres; then
+    echo /var/lib/postgresql/mesh
+  else
+    echo "$STATE/postgres"
+  fi
 }
 
 # --- installation -----------------------------------------------------------------------------

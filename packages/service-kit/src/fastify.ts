@@ -1,6 +1,11 @@
 import { PROBLEM_CONTENT_TYPE } from '@mesh/contracts';
 import type { Logger } from '@mesh/telemetry';
-import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
+import {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import { AppError } from './errors';
 import { checkReadiness, type ReadinessCheck } from './health';
 import { reportError } from './problem-reporting';
@@ -16,7 +21,7 @@ export function fastifyOptions(settings: {
     // Our pino logger, so fastify's own lines carry trace ids and are exported like the rest.
     loggerInstance: settings.logger,
     // One line per request would dominate the logs under load; spans and metrics cover requests.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimit ?? 16 * 1024,
     // Behind a proxy or load balancer this would be set, to rate limit by the client's address.
     trustProxy: false,
