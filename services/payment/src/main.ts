@@ -1,0 +1,48 @@
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createPool, exitOnSignals, failStart, migrate } from '@mesh/service-kit';
+import { createLogger } from '@mesh/telemetry';
+import { buildApp } from './app';
+import { loadPaymentConfig } from './config';
+import { createRedis } from './data/redis';
+import { SimulatedPaymentProcessor } from './processor/payment-processor';
+
+const SCHEMA = 'payments';
+
+async function main(): Promise<void> {
+  const config = loadPaymentConfig();
+  const logger = createLogger({ name: 'payment', level: config.LOG_LEVEL });
+
+  if (config.MIGRATE_ON_START) {
+    const dir = join(__dirname, '..', 'migrations');
+    await migrate({ databaseUrl: config.DATABASE_URL, schema: SCHEMA, dir, logger });
+  }
+  const pool = createPool(config.DATABASE_URL, {
+    applicationName: 'payment',
+    schema: SCHEMA,
+    logger,
+  });
+  const redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, logger });
+  const processor = new SimulatedPaymentProcessor({
+    latencyMs: config.PAYMENT_LATENCY_MS,
+    jitterMs: config.PAYMENT_LATENCY_JITTER_MS,
+    declineRate: config.PAYMENT_DECLINE_RATE,
+  });
+
+  const app = buildApp({ pool, redis, processor, logger, lockTtlMs: config.PAYMENT_LOCK_TTL_MS });
+  const server = app.listen(config.PORT, config.HOST);
+  // Rejects on 'error' (e.g. the port is taken), which fails the start.
+  await once(server, 'listening');
+  logger.info({ port: config.PORT, host: config.HOST }, 'payment listening');
+
+  exitOnSignals(
+    [
+      { name: 'http server', close: () => new Promise((resolve) => server.close(resolve)) },
+      { name: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) },
+      { name: 'postgres pool', close: () => pool.end() },
+    ],
+    logger,
+  );
+}
+
+main().catch((error: unknown) => failStart(createLogger({ name: 'payment' }), error));
