@@ -1,0 +1,28 @@
+import { fastifyOptions, registerHealthRoutes, registerPlatform } from '@mesh/service-kit/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Inventory } from './domain/inventory';
+import { registerProductRoutes } from './routes/products.routes';
+import { registerReservationRoutes } from './routes/reservations.routes';
+
+/** The largest valid request (20 lines) is about 1.5 KiB; anything much bigger is not ours. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+export interface AppDeps {
+  inventory: Inventory;
+  /** For the readiness check; the cache itself is inside `inventory`. */
+  redis: Redis;
+}
+
+/** The inventory HTTP API. Never listens: main.ts does, tests use inject. */
+export function buildApp({ inventory, redis }: AppDeps): FastifyInstance {
+  const app = Fastify(fastifyOptions({ logger: inventory.logger, bodyLimit: BODY_LIMIT_BYTES }));
+  registerPlatform(app, inventory.logger);
+  registerHealthRoutes(app, {
+    postgres: () => inventory.pool.query('SELECT 1'),
+    redis: () => redis.ping(),
+  });
+  registerProductRoutes(app, inventory);
+  registerReservationRoutes(app, inventory);
+  return app;
+}

@@ -1,0 +1,17 @@
+import type { Pool } from '@mesh/service-kit';
+import type { Logger } from '@mesh/telemetry';
+import { trace } from '@opentelemetry/api';
+import type { ProductCache } from '../data/product.cache';
+import type { InventoryMetrics } from '../metrics';
+
+/** What the use cases work with; made once by createInventory and shared by HTTP and the sweeper. */
+export interface Inventory {
+  pool: Pool;
+  cache: ProductCache;
+  metrics: InventoryMetrics;
+  logger: Logger;
+  /** How long a reservation holds its stock unless committed or released. */
+  reservationTtlMs: number;
+}
+
+export const tracer = trace.getTracer('@mesh/inventory');

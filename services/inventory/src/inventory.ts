@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import type { Pool } from '@mesh/service-kit';
+import type { Logger } from '@mesh/telemetry';
+import type { Redis } from 'ioredis';
+import { ProductCache } from './data/product.cache';
+import { readStockLevels } from './data/product.repository';
+import type { Inventory } from './domain/inventory';
+import { createMetrics } from './metrics';
+
+/** From src/ under jest and from dist/ in production alike. */
+export const MIGRATIONS_DIR = join(__dirname, '..', 'migrations');
+
+export const DB_SCHEMA = 'inventory';
+
+/** Wires the use cases' dependencies; shared by the HTTP app and the expiry sweeper. */
+export function createInventory(settings: {
+  pool: Pool;
+  redis: Redis;
+  logger: Logger;
+  cacheTtlSeconds: number;
+  reservationTtlMs: number;
+}): Inventory {
+  const { pool, redis, logger } = settings;
+  return {
+    pool,
+    logger,
+    cache: new ProductCache(redis, settings.cacheTtlSeconds, logger),
+    metrics: createMetrics(() => readStockLevels(pool), logger),
+    reservationTtlMs: settings.reservationTtlMs,
+  };
+}

@@ -1,0 +1,48 @@
+import type { Logger } from '@mesh/telemetry';
+import { metrics, type ObservableResult } from '@opentelemetry/api';
+
+export type ReservationOutcome = 'reserved' | 'out_of_stock' | 'released' | 'committed' | 'expired';
+
+export interface InventoryMetrics {
+  countReservations(outcome: ReservationOutcome, count?: number): void;
+  /** Stops reporting stock levels (on shutdown, so no callback queries a closed pool). */
+  stop(): void;
+}
+
+/**
+ * The inventory's business metrics. Made per app rather than at module load: the meter
+ * provider is global and may be installed after this module is first required (tests).
+ */
+export function createMetrics(
+  readStockLevels: () => Promise<{ sku: string; stock: number }[]>,
+  logger: Logger,
+): InventoryMetrics {
+  const meter = metrics.getMeter('@mesh/inventory');
+  const reservations = meter.createCounter('mesh.inventory.reservations', {
+    description: 'Reservation requests and lifecycle changes, by outcome',
+    unit: '{reservation}',
+  });
+  const stock = meter.createObservableGauge('mesh.inventory.stock', {
+    description: 'Units of each product that can still be reserved',
+    unit: '{unit}',
+  });
+  // Read when the metrics are collected (every export interval), not on every stock change.
+  const observeStock = async (result: ObservableResult) => {
+    try {
+      for (const { sku, stock: units } of await readStockLevels()) {
+        result.observe(units, { 'mesh.product.sku': sku });
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'could not read stock levels for metrics');
+    }
+  };
+  stock.addCallback(observeStock);
+  return {
+    countReservations(outcome, count = 1) {
+      reservations.add(count, { 'mesh.reservation.outcome': outcome });
+    },
+    stop() {
+      stock.removeCallback(observeStock);
+    },
+  };
+}

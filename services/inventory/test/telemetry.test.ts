@@ -1,0 +1,135 @@
+import { type InMemoryTelemetry, startInMemoryTelemetry } from '@mesh/telemetry/testing';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { releaseExpiredReservations } from '../src/domain/expire-reservations';
+import { newOrderId, reserve, setStock, startInventory, type TestInventory } from './support';
+
+// Before the app is built, so its tracer and meter come from this SDK.
+const telemetry = startInMemoryTelemetry();
+
+type Collected = Awaited<ReturnType<InMemoryTelemetry['collectMetrics']>>;
+
+/** The data points of one metric as [attributes, value] pairs. */
+function pointsOf(collected: Collected, name: string) {
+  return collected
+    .flatMap((resource) => resource.scopeMetrics)
+    .flatMap((scope) => scope.metrics)
+    .filter((metric) => metric.descriptor.name === name)
+    .flatMap((metric) =>
+      metric.dataPoints.map((point) => ({ attributes: point.attributes, value: point.value })),
+    );
+}
+
+function valueFor(points: ReturnType<typeof pointsOf>, key: string, value: string) {
+  return points.find((point) => point.attributes[key] === value)?.value;
+}
+
+describe('business telemetry', () => {
+  let service: TestInventory;
+  beforeAll(async () => {
+    service = await startInventory();
+  });
+  afterEach(() => telemetry.reset());
+  afterAll(async () => {
+    await service.stop();
+    await telemetry.shutdown();
+  });
+
+  const spanNamed = async (name: string) => {
+    const spans = await telemetry.spans();
+    const span = spans.find((candidate) => candidate.name === name);
+    if (!span) throw new Error(`no span "${name}" among ${spans.map((s) => s.name).join(', ')}`);
+    return span;
+  };
+
+  it('when stock is reserved, released and committed, then each step has its span', async () => {
+    const released = newOrderId();
+    const committed = newOrderId();
+    const items = [
+      { sku: 'PEN-GEL-BLACK', quantity: 1 },
+      { sku: 'PEN-GEL-BLUE', quantity: 2 },
+    ];
+    expect((await reserve(service.app, { orderId: released, items })).statusCode).toBe(201);
+    const reserveSpan = await spanNamed('reserve stock');
+    expect(reserveSpan.kind).toBe(SpanKind.INTERNAL);
+    expect(reserveSpan.attributes).toMatchObject({
+      'mesh.order.id': released,
+      'mesh.inventory.item_count': 2,
+    });
+    expect(reserveSpan.status.code).toBe(SpanStatusCode.UNSET);
+
+    await service.app.inject({ method: 'POST', url: `/reservations/${released}/release` });
+    expect((await spanNamed('release stock')).attributes).toMatchObject({
+      'mesh.order.id': released,
+      'mesh.inventory.item_count': 2,
+    });
+
+    await reserve(service.app, { orderId: committed, items });
+    await service.app.inject({ method: 'POST', url: `/reservations/${committed}/commit` });
+    expect((await spanNamed('commit reservation')).attributes).toMatchObject({
+      'mesh.order.id': committed,
+      'mesh.inventory.item_count': 2,
+    });
+  });
+
+  it('when a line is out of stock, then the reserve span has an out-of-stock event naming the sku', async () => {
+    await setStock(service.pool, 'BEANIE-CHARCOAL', 1);
+    const response = await reserve(service.app, {
+      orderId: newOrderId(),
+      items: [
+        { sku: 'BEANIE-CHARCOAL', quantity: 2 },
+        { sku: 'TOTE-CANVAS', quantity: 1 },
+      ],
+    });
+    expect(response.statusCode).toBe(409);
+    const span = await spanNamed('reserve stock');
+    expect(span.events.filter((event) => event.name === 'out-of-stock')).toEqual([
+      expect.objectContaining({ attributes: { 'mesh.product.sku': 'BEANIE-CHARCOAL' } }),
+    ]);
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes['error.type']).toBe('out-of-stock');
+  });
+
+  it('when a product is read twice, then the active span says whether the cache answered', async () => {
+    const read = () => service.app.inject({ method: 'GET', url: '/products/STICKER-HOLO' });
+    await read();
+    await read();
+    // Whichever span is active in the handler (the fastify instrumentation's, here) carries it.
+    const marked = (await telemetry.spans()).filter(
+      (span) => span.attributes['mesh.cache.hit'] !== undefined,
+    );
+    expect(marked.map((span) => span.attributes['mesh.cache.hit'])).toEqual([false, true]);
+  });
+
+  it('when reservations change state, then the outcome counter and the stock gauge report it', async () => {
+    const before = pointsOf(await telemetry.collectMetrics(), 'mesh.inventory.reservations');
+    const count = (points: typeof before, outcome: string) =>
+      Number(valueFor(points, 'mesh.reservation.outcome', outcome) ?? 0);
+
+    await setStock(service.pool, 'MUG-TRAVEL-500', 3);
+    const expiring = newOrderId();
+    await reserve(service.app, {
+      orderId: expiring,
+      items: [{ sku: 'MUG-TRAVEL-500', quantity: 2 }],
+    });
+    await reserve(service.app, {
+      orderId: newOrderId(),
+      items: [{ sku: 'MUG-TRAVEL-500', quantity: 2 }],
+    });
+    await service.pool.query(
+      "UPDATE reservations SET expires_at = now() - interval '1 second' WHERE order_id = $1",
+      [expiring],
+    );
+    expect(await releaseExpiredReservations(service.inventory)).toBe(1);
+
+    const metrics = await telemetry.collectMetrics();
+    const after = pointsOf(metrics, 'mesh.inventory.reservations');
+    expect(count(after, 'reserved') - count(before, 'reserved')).toBe(1);
+    expect(count(after, 'out_of_stock') - count(before, 'out_of_stock')).toBe(1);
+    expect(count(after, 'expired') - count(before, 'expired')).toBe(1);
+
+    const stock = pointsOf(metrics, 'mesh.inventory.stock');
+    expect(stock).toHaveLength(36);
+    expect(valueFor(stock, 'mesh.product.sku', 'MUG-TRAVEL-500')).toBe(3);
+    expect(valueFor(stock, 'mesh.product.sku', 'TSHIRT-TRACE-L')).toBe(0);
+  });
+});
