@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { bool, loadConfig, num, port, str, url } from '@mesh/service-kit';
+
+/** The order service's configuration: every variable, documented, with defaults for local dev. */
+const spec = {
+  PORT: port({ default: 8081, desc: 'HTTP port' }),
+  HOST: str({ default: '127.0.0.1', desc: 'Interface to listen on (0.0.0.0 in containers)' }),
+  DATABASE_URL: url({
+    default: 'postgres://mesh:mesh@127.0.0.1:15432/mesh',
+    desc: 'PostgreSQL; the service keeps its tables in the schema "orders"',
+  }),
+  LOG_LEVEL: str({
+    default: 'info',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    desc: 'pino log level',
+  }),
+  MIGRATE_ON_START: bool({ default: true, desc: 'Apply pending migrations at start' }),
+  INVENTORY_URL: url({
+    default: 'http://127.0.0.1:8083',
+    desc: 'Base URL of the inventory service',
+  }),
+  PAYMENT_URL: url({ default: 'http://127.0.0.1:8082', desc: 'Base URL of the payment service' }),
+  INVENTORY_TIMEOUT_MS: num({ default: 2_000, desc: 'Time limit of one call to inventory' }),
+  PAYMENT_TIMEOUT_MS: num({ default: 5_000, desc: 'Time limit of one call to payment' }),
+  ORDER_RECOVERY_AFTER_MS: num({
+    default: 60_000,
+    // Must be well above the longest a request can take (inventory + payment time limits),
+    // so the job never finishes an order that a request is still working on.
+    desc: 'An order still in progress after this long is finished by the recovery job',
+  }),
+  ORDER_RECOVERY_INTERVAL_MS: num({
+    default: 15_000,
+    desc: 'Pause between two passes of the recovery job',
+  }),
+  BODY_LIMIT_BYTES: num({ default: 16_384, desc: 'Largest request body accepted' }),
+};
+
+// Spelt out: the kit does not re-export envalid's types, so a declaration file could not name
+// the inferred one. loadConfig's result must still match it, which tsc checks below.
+export interface OrderConfig {
+  PORT: number;
+  HOST: string;
+  DATABASE_URL: string;
+  LOG_LEVEL: string;
+  MIGRATE_ON_START: boolean;
+  INVENTORY_URL: string;
+  PAYMENT_URL: string;
+  INVENTORY_TIMEOUT_MS: number;
+  PAYMENT_TIMEOUT_MS: number;
+  ORDER_RECOVERY_AFTER_MS: number;
+  ORDER_RECOVERY_INTERVAL_MS: number;
+  BODY_LIMIT_BYTES: number;
+}
+
+export function loadOrderConfig(
+  env: Record<string, string | undefined> = process.env,
+): OrderConfig {
+  return loadConfig(spec, env);
+}
+
+/** The PostgreSQL schema the service owns. */
+export const DB_SCHEMA = 'orders';
+
+/** SQL migrations: from src/ under jest and from dist/ in production alike. */
+export const MIGRATIONS_DIR = join(__dirname, '..', 'migrations');
