@@ -1,0 +1,56 @@
+import { fastifyOptions, registerHealthRoutes, registerPlatform } from '@mesh/service-kit/fastify';
+import type { Logger } from '@mesh/telemetry';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { InventoryClient } from './clients/inventory.client';
+import type { OrderClient } from './clients/order.client';
+import { API_KEY_HEADER, ApiKeys } from './protection/api-keys';
+import { type RateLimitSettings, registerRateLimit } from './protection/rate-limit';
+import { registerOrderRoutes } from './routes/orders.routes';
+import { registerProductRoutes } from './routes/products.routes';
+
+export interface AppDeps {
+  logger: Logger;
+  /** Holds the rate limit counters; created with the service's keyPrefix. */
+  redis: Redis;
+  orders: OrderClient;
+  inventory: InventoryClient;
+  apiKeys: readonly string[];
+  rateLimit: RateLimitSettings;
+  bodyLimitBytes: number;
+}
+
+/**
+ * The public API. Every request to /api passes, in this order: the rate limit (onRequest), the
+ * API key (preParsing, so a refused request's body is never read), the body limit and JSON
+ * parsing, then validation against the contract schemas. Whatever is refused is answered as
+ * problem+json by the platform and never reaches order or inventory.
+ *
+ * No CORS: the API is for servers and load tests (k6), not for browsers, so no cross-origin
+ * request is ever allowed.
+ */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify(fastifyOptions({ logger: deps.logger, bodyLimit: deps.bodyLimitBytes }));
+  registerPlatform(app, deps.logger);
+
+  // Outside /api: no key and no rate limit, so probes always get through.
+  registerHealthRoutes(app, {
+    redis: () => deps.redis.ping(),
+    order: () => deps.orders.checkHealth(),
+    inventory: () => deps.inventory.checkHealth(),
+  });
+
+  const apiKeys = new ApiKeys(deps.apiKeys);
+  app.register(
+    async (api) => {
+      await registerRateLimit(api, { redis: deps.redis, apiKeys, settings: deps.rateLimit });
+      api.addHook('preParsing', async (request) => {
+        apiKeys.authenticate(request.headers[API_KEY_HEADER]);
+      });
+      registerOrderRoutes(api, deps.orders);
+      registerProductRoutes(api, deps.inventory);
+    },
+    { prefix: '/api' },
+  );
+  return app;
+}

@@ -1,0 +1,75 @@
+import { ConfigError, loadConfig, num, port, str, url } from '@mesh/service-kit';
+
+/**
+ * The public workshop key. It is published in the README (services/gateway), so it protects
+ * nothing: anywhere but a laptop, set API_KEYS to keys of your own.
+ */
+export const WORKSHOP_API_KEY = 'mesh-demo-key';
+
+const spec = {
+  PORT: port({ default: 8080, desc: 'Port of the public API' }),
+  HOST: str({ default: '127.0.0.1', desc: 'Interface to listen on (compose sets 0.0.0.0)' }),
+  LOG_LEVEL: str({
+    default: 'info',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    desc: 'pino log level',
+  }),
+  REDIS_URL: url({
+    default: 'redis://127.0.0.1:16379',
+    desc: 'Redis that holds the rate limit counters',
+  }),
+  REDIS_KEY_PREFIX: str({
+    default: 'gateway:',
+    desc: 'Prefix of every Redis key the gateway writes',
+  }),
+  API_KEYS: str({
+    default: WORKSHOP_API_KEY,
+    desc: `Comma-separated API keys accepted in the x-api-key header (default: the public workshop key "${WORKSHOP_API_KEY}")`,
+  }),
+  ORDER_URL: url({ default: 'http://127.0.0.1:8081', desc: 'Base URL of the order service' }),
+  INVENTORY_URL: url({
+    default: 'http://127.0.0.1:8083',
+    desc: 'Base URL of the inventory service',
+  }),
+  ORDER_TIMEOUT_MS: num({
+    // Placing an order waits for inventory and for payment (with its own time limit), so this
+    // must stay above the order service's payment timeout or the gateway gives up first.
+    default: 8_000,
+    desc: 'Time limit for a call to the order service, in ms',
+  }),
+  INVENTORY_TIMEOUT_MS: num({
+    default: 2_000,
+    desc: 'Time limit for a call to the inventory service, retries included, in ms',
+  }),
+  RATE_LIMIT_MAX: num({
+    default: 600,
+    desc: 'Requests allowed per client (API key, or IP without one) per window',
+  }),
+  RATE_LIMIT_WINDOW_MS: num({ default: 60_000, desc: 'Rate limit window, in ms' }),
+  BODY_LIMIT_BYTES: num({ default: 16_384, desc: 'Largest request body accepted, in bytes' }),
+};
+
+const POSITIVE_INTEGERS = [
+  'ORDER_TIMEOUT_MS',
+  'INVENTORY_TIMEOUT_MS',
+  'RATE_LIMIT_MAX',
+  'RATE_LIMIT_WINDOW_MS',
+  'BODY_LIMIT_BYTES',
+] as const;
+
+export type Config = ReturnType<typeof loadGatewayConfig>;
+
+/** Reads the configuration once at start; a missing or bad variable throws a ConfigError naming it. */
+export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
+  const config = loadConfig(spec, env);
+  // envalid's num() also takes "-1" and "2.5"; none of these would make sense.
+  const problems = POSITIVE_INTEGERS.filter(
+    (name) => !Number.isSafeInteger(config[name]) || config[name] <= 0,
+  ).map((name) => `${name}: must be a positive integer, got "${env[name]}" (${spec[name].desc})`);
+  const apiKeys = config.API_KEYS.split(',')
+    .map((key) => key.trim())
+    .filter((key) => key !== '');
+  if (apiKeys.length === 0) problems.push('API_KEYS: must name at least one key');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...config, apiKeys };
+}

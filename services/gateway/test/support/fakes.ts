@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { Order, PlaceOrderRequest, Product, ProductList } from '@mesh/contracts';
+import { FakeService, problem } from './fake-service';
+
+export const PRODUCTS: Product[] = [
+  {
+    sku: 'MUG-BLUE-350',
+    name: 'Blue mug',
+    description: '350 ml',
+    priceCents: 1200,
+    currency: 'EUR',
+    stock: 40,
+  },
+  {
+    sku: 'TEE-BLACK-M',
+    name: 'Black tee',
+    description: 'Size M',
+    priceCents: 2500,
+    currency: 'EUR',
+    stock: 12,
+  },
+];
+
+/**
+ * The order service per the contract: POST /orders confirms the order (201), and answers a
+ * repeated Idempotency-Key with the same order (200, Idempotent-Replayed: true);
+ * GET /orders/:id serves stored orders or 404 order-not-found.
+ */
+export async function startFakeOrder(): Promise<FakeService> {
+  const orders = new Map<string, Order>();
+  const byKey = new Map<string, Order>();
+  const fake = new FakeService('order');
+  fake.route('POST', /^\/orders$/, (call) => {
+    const key = call.headers['idempotency-key'];
+    const earlier = typeof key === 'string' ? byKey.get(key) : undefined;
+    if (earlier) return { status: 200, body: earlier, headers: { 'idempotent-replayed': 'true' } };
+    const request = call.body as PlaceOrderRequest;
+    const now = new Date().toISOString();
+    const items = request.items.map((item) => ({ ...item, unitPriceCents: 1200 }));
+    const order: Order = {
+      id: randomUUID(),
+      customerId: request.customerId,
+      status: 'CONFIRMED',
+      items,
+      totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
+      currency: 'EUR',
+      createdAt: now,
+      updatedAt: now,
+      history: [
+        { status: 'PENDING', at: now },
+        { status: 'CONFIRMED', at: now },
+      ],
+    };
+    orders.set(order.id, order);
+    if (typeof key === 'string') byKey.set(key, order);
+    return { status: 201, body: order };
+  });
+  fake.route('GET', /^\/orders\/([^/]+)$/, (_call, [id]) => {
+    const order = orders.get(id ?? '');
+    return order
+      ? { status: 200, body: order }
+      : problem(404, 'order-not-found', `No order ${id}.`);
+  });
+  return fake.start();
+}
+
+/** The inventory catalogue per the contract: a product list with paging, and single products. */
+export async function startFakeInventory(): Promise<FakeService> {
+  const fake = new FakeService('inventory');
+  fake.route('GET', /^\/products$/, (call) => {
+    const query = new URL(call.url, 'http://fake').searchParams;
+    const limit = Number(query.get('limit') ?? 50);
+    const offset = Number(query.get('offset') ?? 0);
+    const body: ProductList = {
+      items: PRODUCTS.slice(offset, offset + limit),
+      total: PRODUCTS.length,
+      limit,
+      offset,
+    };
+    return { status: 200, body };
+  });
+  fake.route('GET', /^\/products\/([^/]+)$/, (_call, [sku]) => {
+    const product = PRODUCTS.find((candidate) => candidate.sku === sku);
+    return product
+      ? { status: 200, body: product }
+      : problem(404, 'product-not-found', `No product ${sku}.`);
+  });
+  return fake.start();
+}

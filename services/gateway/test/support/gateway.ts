@@ -1,0 +1,74 @@
+import { once } from 'node:events';
+import { createLogger } from '@mesh/telemetry';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildApp } from '../../src/app';
+import { InventoryClient } from '../../src/clients/inventory.client';
+import { OrderClient } from '../../src/clients/order.client';
+import { Upstream } from '../../src/clients/upstream';
+import { loadGatewayConfig } from '../../src/config';
+import { createRedis } from '../../src/redis';
+import { API_KEY, OTHER_API_KEY } from './api-keys';
+
+export interface TestGateway {
+  app: FastifyInstance;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+/**
+ * The gateway as main.ts wires it, from environment variables (so the config is exercised
+ * too), against the given Redis and fake services.
+ */
+export async function startGateway(
+  env: Record<string, string>,
+  { waitForRedis = true } = {},
+): Promise<TestGateway> {
+  const config = loadGatewayConfig({
+    LOG_LEVEL: 'silent',
+    API_KEYS: `${API_KEY},${OTHER_API_KEY}`,
+    ...env,
+  });
+  const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
+  const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }, logger);
+  const orders = new OrderClient(
+    new Upstream({ name: 'order', baseUrl: config.ORDER_URL, timeoutMs: config.ORDER_TIMEOUT_MS }),
+  );
+  const inventory = new InventoryClient(
+    new Upstream({
+      name: 'inventory',
+      baseUrl: config.INVENTORY_URL,
+      timeoutMs: config.INVENTORY_TIMEOUT_MS,
+    }),
+  );
+  const app = buildApp({
+    logger,
+    redis,
+    orders,
+    inventory,
+    apiKeys: config.apiKeys,
+    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  });
+  await app.ready();
+  // The client does not queue commands while it connects, so a test waits for the connection.
+  if (waitForRedis) await once(redis, 'ready');
+  return {
+    app,
+    redis,
+    close: async () => {
+      await app.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** Asserts a problem+json answer and returns the problem document. */
+export function expectProblem(response: LightMyRequestResponse, status: number, code: string) {
+  expect({ status: response.statusCode, body: response.json() }).toMatchObject({
+    status,
+    body: { status, code, type: `urn:mesh:problem:${code}` },
+  });
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  return response.json() as { detail?: string; errors?: Array<{ pointer: string }> };
+}

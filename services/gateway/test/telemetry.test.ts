@@ -1,0 +1,90 @@
+import { startInMemoryTelemetry } from '@mesh/telemetry/testing';
+import { startRedis, type TestRedis } from '@mesh/testkit';
+import { API_KEY } from './support/api-keys';
+import { type FakeService, problem } from './support/fake-service';
+import { startFakeInventory, startFakeOrder } from './support/fakes';
+import type { TestGateway } from './support/gateway';
+
+// Before the gateway's modules are loaded (below, in beforeAll): meters taken earlier would stay
+// no-ops. It captures our spans and @fastify/otel's request and handler spans, which it wires
+// through diagnostics channels rather than require hooks.
+// The only test file that starts telemetry: the SDK's shutdown leaves @fastify/otel subscribed,
+// and a second file in the same jest worker would add its fastify plugin twice.
+const telemetry = startInMemoryTelemetry();
+
+describe('what the gateway puts on its spans', () => {
+  let redis: TestRedis;
+  let order: FakeService;
+  let inventory: FakeService;
+  let gateway: TestGateway;
+
+  const withKey = { 'x-api-key': API_KEY };
+
+  beforeAll(async () => {
+    [redis, order, inventory] = await Promise.all([
+      startRedis(),
+      startFakeOrder(),
+      startFakeInventory(),
+    ]);
+    const { startGateway }: typeof import('./support/gateway') = require('./support/gateway');
+    gateway = await startGateway({
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: redis.keyPrefix,
+      ORDER_URL: order.url,
+      INVENTORY_URL: inventory.url,
+    });
+  });
+  afterEach(() => telemetry.reset());
+  afterAll(async () => {
+    await gateway.close();
+    await Promise.all([order.stop(), inventory.stop(), redis.stop()]);
+    await telemetry.shutdown();
+  });
+
+  it('when an order is placed, then the span of the request carries its id and status', async () => {
+    const response = await gateway.app.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: withKey,
+      payload: { customerId: 'cust-42', items: [{ sku: 'MUG-BLUE-350', quantity: 1 }] },
+    });
+    const { id } = response.json();
+
+    const tagged = (await telemetry.spans()).filter((s) => s.attributes['mesh.order.id'] === id);
+    expect(tagged).toHaveLength(1);
+    expect(tagged[0]?.attributes['mesh.order.status']).toBe('CONFIRMED');
+    // The span belongs to the trace the response names.
+    expect(tagged[0]?.spanContext().traceId).toBe(response.headers['x-trace-id']);
+  });
+
+  it('when a GET is retried, then each retry is an event on the request span, with its reason', async () => {
+    inventory.failNext(2, problem(503, 'not-ready'));
+
+    const response = await gateway.app.inject({ url: '/api/products', headers: withKey });
+
+    expect(response.statusCode).toBe(200);
+    const retried = (await telemetry.spans()).filter((span) =>
+      span.events.some((event) => event.name === 'upstream retry'),
+    );
+    expect(retried).toHaveLength(1);
+    expect(retried[0]?.spanContext().traceId).toBe(response.headers['x-trace-id']);
+    expect(retried[0]?.events.map((event) => event.attributes)).toEqual([
+      expect.objectContaining({
+        'mesh.upstream': 'inventory',
+        'mesh.retry.attempt': 1,
+        'error.type': 'dependency-unavailable',
+      }),
+      expect.objectContaining({ 'mesh.retry.attempt': 2 }),
+    ]);
+    const retries = (await telemetry.collectMetrics())
+      .flatMap((resource) => resource.scopeMetrics)
+      .flatMap((scope) => scope.metrics)
+      .find((metric) => metric.descriptor.name === 'mesh.gateway.upstream.retries');
+    expect(retries?.dataPoints).toEqual([
+      expect.objectContaining({
+        attributes: { 'mesh.upstream': 'inventory', 'error.type': 'dependency-unavailable' },
+        value: 2,
+      }),
+    ]);
+  });
+});
