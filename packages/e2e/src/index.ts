@@ -1,0 +1,9 @@
+export {
+  API_KEY,
+  type RunningService,
+  SERVICES,
+  type ServiceName,
+  type Stack,
+  type StackOptions,
+  startStack,
+} from './stack';
