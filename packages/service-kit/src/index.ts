@@ -20,6 +20,7 @@ export {
   type ReceivedMessage,
   type RunningConsumer,
   startConsumer,
+  startConsumerInBackground,
   type TopicSpec,
 } from './kafka';
 export { exitOnSignals, failStart, type ShutdownStep, shutdown, withinTime } from './lifecycle';

@@ -128,6 +128,8 @@ export interface ConsumerSettings {
   maxAttempts?: number;
   /** Backoff between attempts; doubled per attempt up to 5 s. Default 200 ms. */
   retryDelayMs?: number;
+  /** Topics to create first if missing (the topic itself and its dead-letter topic, usually). */
+  ensureTopics?: TopicSpec[];
 }
 
 export interface RunningConsumer {
@@ -202,6 +204,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     );
   }
 
+  if (settings.ensureTopics) await ensureTopics(kafka, settings.ensureTopics);
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -236,6 +239,51 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
       stopping = true;
       await consumer.disconnect();
       await producer.disconnect();
+    },
+  };
+}
+
+/**
+ * Starts a consumer without making the service's start wait for Kafka: the attempt is repeated
+ * with backoff until the broker answers, while the service already serves HTTP. A service whose
+ * HTTP side works without Kafka (inventory) must not fail its start because the broker is down.
+ * `stop()` ends the attempts or stops the consumer that started.
+ */
+export function startConsumerInBackground(settings: ConsumerSettings): RunningConsumer & {
+  started: Promise<void>;
+} {
+  let running: RunningConsumer | undefined;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const started = (async () => {
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        running = await startConsumer(settings);
+        return;
+      } catch (error) {
+        const delay = Math.min(500 * 2 ** (attempt - 1), 10_000);
+        settings.logger.warn(
+          { err: error, attempt, topic: settings.topic },
+          'consumer start failed; retrying',
+        );
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, delay);
+        });
+      }
+    }
+  })();
+  return {
+    started,
+    get consumer() {
+      if (!running) throw new Error('the consumer has not started yet');
+      return running.consumer;
+    },
+    stop: async () => {
+      stopped = true;
+      wake?.();
+      await started;
+      await running?.stop();
     },
   };
 }
