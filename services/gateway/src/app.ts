@@ -3,9 +3,11 @@ import type { Logger } from '@mesh/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { InventoryClient } from './clients/inventory.client';
+import type { NotificationClient } from './clients/notification.client';
 import type { OrderClient } from './clients/order.client';
 import { API_KEY_HEADER, ApiKeys } from './protection/api-keys';
 import { type RateLimitSettings, registerRateLimit } from './protection/rate-limit';
+import { registerNotificationRoutes } from './routes/notifications.routes';
 import { registerOrderRoutes } from './routes/orders.routes';
 import { registerProductRoutes } from './routes/products.routes';
 
@@ -15,6 +17,7 @@ export interface AppDeps {
   redis: Redis;
   orders: OrderClient;
   inventory: InventoryClient;
+  notifications: NotificationClient;
   apiKeys: readonly string[];
   rateLimit: RateLimitSettings;
   bodyLimitBytes: number;
@@ -49,6 +52,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       });
       registerOrderRoutes(api, deps.orders);
       registerProductRoutes(api, deps.inventory);
+      registerNotificationRoutes(api, deps.notifications);
     },
     { prefix: '/api' },
   );

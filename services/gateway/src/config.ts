@@ -31,6 +31,10 @@ const spec = {
     default: 'http://127.0.0.1:8083',
     desc: 'Base URL of the inventory service',
   }),
+  NOTIFICATION_URL: url({
+    default: 'http://127.0.0.1:8084',
+    desc: 'Base URL of the notification service',
+  }),
   ORDER_TIMEOUT_MS: num({
     // Placing an order waits for inventory and for payment (with its own time limit), so this
     // must stay above the order service's payment timeout or the gateway gives up first.
@@ -40,6 +44,10 @@ const spec = {
   INVENTORY_TIMEOUT_MS: num({
     default: 2_000,
     desc: 'Time limit for a call to the inventory service, retries included, in ms',
+  }),
+  NOTIFICATION_TIMEOUT_MS: num({
+    default: 2_000,
+    desc: 'Time limit for a call to the notification service, retries included, in ms',
   }),
   RATE_LIMIT_MAX: num({
     default: 600,
@@ -52,12 +60,13 @@ const spec = {
 const POSITIVE_INTEGERS = [
   'ORDER_TIMEOUT_MS',
   'INVENTORY_TIMEOUT_MS',
+  'NOTIFICATION_TIMEOUT_MS',
   'RATE_LIMIT_MAX',
   'RATE_LIMIT_WINDOW_MS',
   'BODY_LIMIT_BYTES',
 ] as const;
 
-export type Config = ReturnType<typeof loadGatewayConfig>;
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 /** Reads the configuration once at start; a missing or bad variable throws a ConfigError naming it. */
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Order, PlaceOrderRequest, Product, ProductList } from '@mesh/contracts';
+import type {
+  Notification,
+  NotificationList,
+  Order,
+  PlaceOrderRequest,
+  Product,
+  ProductList,
+} from '@mesh/contracts';
 import { FakeService, problem } from './fake-service';
 
 export const PRODUCTS: Product[] = [
@@ -84,6 +91,17 @@ export async function startFakeInventory(): Promise<FakeService> {
     return product
       ? { status: 200, body: product }
       : problem(404, 'product-not-found', `No product ${sku}.`);
+  });
+  return fake.start();
+}
+
+/** The notification service's query API: the notifications stored for an order (none if unknown). */
+export async function startFakeNotification(stored: Notification[] = []): Promise<FakeService> {
+  const fake = new FakeService('notification');
+  fake.route('GET', /^\/notifications$/, (call) => {
+    const orderId = new URL(call.url, 'http://fake').searchParams.get('orderId');
+    const body: NotificationList = { items: stored.filter((n) => n.orderId === orderId) };
+    return { status: 200, body };
   });
   return fake.start();
 }

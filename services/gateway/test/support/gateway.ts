@@ -3,11 +3,8 @@ import { createLogger } from '@mesh/telemetry';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../src/app';
-import { InventoryClient } from '../../src/clients/inventory.client';
-import { OrderClient } from '../../src/clients/order.client';
-import { Upstream } from '../../src/clients/upstream';
 import { loadGatewayConfig } from '../../src/config';
-import { createRedis } from '../../src/redis';
+import { createDependencies } from '../../src/dependencies';
 import { API_KEY, OTHER_API_KEY } from './api-keys';
 
 export interface TestGateway {
@@ -30,26 +27,9 @@ export async function startGateway(
     ...env,
   });
   const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
-  const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }, logger);
-  const orders = new OrderClient(
-    new Upstream({ name: 'order', baseUrl: config.ORDER_URL, timeoutMs: config.ORDER_TIMEOUT_MS }),
-  );
-  const inventory = new InventoryClient(
-    new Upstream({
-      name: 'inventory',
-      baseUrl: config.INVENTORY_URL,
-      timeoutMs: config.INVENTORY_TIMEOUT_MS,
-    }),
-  );
-  const app = buildApp({
-    logger,
-    redis,
-    orders,
-    inventory,
-    apiKeys: config.apiKeys,
-    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-  });
+  const deps = createDependencies(config, logger);
+  const { redis } = deps;
+  const app = buildApp(deps);
   await app.ready();
   // The client does not queue commands while it connects, so a test waits for the connection.
   if (waitForRedis) await once(redis, 'ready');

@@ -1,0 +1,28 @@
+import type { Logger } from '@mesh/telemetry';
+import type { AppDeps } from './app';
+import { InventoryClient } from './clients/inventory.client';
+import { NotificationClient } from './clients/notification.client';
+import { OrderClient } from './clients/order.client';
+import { Upstream } from './clients/upstream';
+import type { GatewayConfig } from './config';
+import { createRedis } from './redis';
+
+/** Everything buildApp needs, made from the configuration: Redis and the service clients. */
+export function createDependencies(config: GatewayConfig, logger: Logger): AppDeps {
+  const upstream = (name: string, baseUrl: string, timeoutMs: number) =>
+    new Upstream({ name, baseUrl, timeoutMs });
+  return {
+    logger,
+    redis: createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }, logger),
+    orders: new OrderClient(upstream('order', config.ORDER_URL, config.ORDER_TIMEOUT_MS)),
+    inventory: new InventoryClient(
+      upstream('inventory', config.INVENTORY_URL, config.INVENTORY_TIMEOUT_MS),
+    ),
+    notifications: new NotificationClient(
+      upstream('notification', config.NOTIFICATION_URL, config.NOTIFICATION_TIMEOUT_MS),
+    ),
+    apiKeys: config.apiKeys,
+    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  };
+}
