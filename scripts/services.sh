@@ -376,6 +376,7 @@ export MESH_TEST_POSTGRES_URL='$PG_URL'
 export MESH_TEST_REDIS_URL='$REDIS_URL'
 export MESH_TEST_KAFKA_BROKERS='$KAFKA_BROKERS'
 export MESH_TEST_KAFKA_VERSION='$(kafka_reported_version || true)'
+export MESH_TEST_KAFKA_LIBS='$KAFKA_HOME/libs'
 EOF
 }
 

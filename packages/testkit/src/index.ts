@@ -1,4 +1,5 @@
 export { type BackingSource, uniqueName } from './backing';
 export { KAFKA_IMAGE, KAFKA_VERSION, startKafka, type TestKafka } from './kafka';
+export { type DedicatedKafka, startDedicatedKafka } from './kafka-dedicated';
 export { POSTGRES_IMAGE, startPostgres, type TestPostgres } from './postgres';
 export { REDIS_IMAGE, startRedis, type TestRedis } from './redis';
