@@ -28,6 +28,14 @@ export function registerOrderRoutes(app: FastifyInstance, orders: OrderClient): 
     async (request, reply) => {
       const placed = await orders.placeOrder(request.body, request.headers[IDEMPOTENCY_KEY_HEADER]);
       tagSpan(placed.order);
+      request.log.info(
+        {
+          orderId: placed.order.id,
+          status: placed.order.status,
+          replayed: placed.replayed === 'true',
+        },
+        'order placed',
+      );
       if (placed.replayed !== undefined) reply.header(IDEMPOTENT_REPLAYED_HEADER, placed.replayed);
       return reply.code(placed.status).send(placed.order);
     },

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderEvent } from '@mesh/contracts';
 import { claimEvent, type Pool, withTransaction } from '@mesh/service-kit';
-import { inSpan, type Logger } from '@mesh/telemetry';
+import type { Logger } from '@mesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import { insertNotification } from '../data/notification.repository';
 import { notificationsSent } from '../metrics';
 import type { EmailProvider } from './email-provider';
-
-const tracer = trace.getTracer('@mesh/notification');
 
 export interface NotifyDeps {
   pool: Pool;
@@ -37,42 +35,37 @@ function compose(event: OrderEvent): { subject: string; body: string } {
  * Returns false for a duplicate.
  */
 export async function notifyCustomer(deps: NotifyDeps, event: OrderEvent): Promise<boolean> {
-  return inSpan(
-    tracer,
-    'notify customer',
-    {
-      attributes: {
-        'mesh.order.id': event.orderId,
-        'mesh.event.id': event.id,
-        'mesh.event.type': event.type,
-      },
-    },
-    async (span) => {
-      const sent = await withTransaction(deps.pool, async (client) => {
-        if (!(await claimEvent(client, event.id))) return false;
-        const { subject, body } = compose(event);
-        const recipient = `${event.customerId}@customers.mesh.example`;
-        await insertNotification(client, {
-          id: randomUUID(),
-          orderId: event.orderId,
-          eventId: event.id,
-          eventType: event.type,
-          recipient,
-          subject,
-          body,
-        });
-        await deps.email.send({ to: recipient, subject, body, idempotencyKey: event.id });
-        return true;
-      });
-      span.setAttribute('mesh.notification.duplicate', !sent);
-      if (sent) {
-        notificationsSent.add(1, { 'mesh.event.type': event.type });
-        deps.logger.info({ orderId: event.orderId, eventType: event.type }, 'customer notified');
-      } else {
-        span.addEvent('duplicate event skipped');
-        deps.logger.info({ orderId: event.orderId, eventId: event.id }, 'duplicate event skipped');
-      }
-      return sent;
-    },
-  );
+  // The kafkajs instrumentation's `process order-events` span is active here; the e-mail call
+  // and the queries become its children, so the trace reads send → process → e-mail.
+  const span = trace.getActiveSpan();
+  span?.setAttributes({
+    'mesh.order.id': event.orderId,
+    'mesh.event.id': event.id,
+    'mesh.event.type': event.type,
+  });
+  const sent = await withTransaction(deps.pool, async (client) => {
+    if (!(await claimEvent(client, event.id))) return false;
+    const { subject, body } = compose(event);
+    const recipient = `${event.customerId}@customers.mesh.example`;
+    await insertNotification(client, {
+      id: randomUUID(),
+      orderId: event.orderId,
+      eventId: event.id,
+      eventType: event.type,
+      recipient,
+      subject,
+      body,
+    });
+    await deps.email.send({ to: recipient, subject, body, idempotencyKey: event.id });
+    return true;
+  });
+  span?.setAttribute('mesh.notification.duplicate', !sent);
+  if (sent) {
+    notificationsSent.add(1, { 'mesh.event.type': event.type });
+    deps.logger.info({ orderId: event.orderId, eventType: event.type }, 'customer notified');
+  } else {
+    span?.addEvent('duplicate event skipped');
+    deps.logger.info({ orderId: event.orderId, eventId: event.id }, 'duplicate event skipped');
+  }
+  return sent;
 }

@@ -80,6 +80,10 @@ async function chargeOnce(
   );
   if (settled) {
     deps.metrics.countPayment(settled.status);
+    deps.logger.info(
+      { orderId: request.orderId, status: settled.status, amountCents: request.amountCents },
+      settled.status === 'CHARGED' ? 'payment charged' : 'payment declined',
+    );
     return { payment: settled, charged: true };
   }
 
