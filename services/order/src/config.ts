@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ORDER_EVENTS_TOPIC } from '@mesh/contracts';
 import { bool, loadConfig, num, port, str, url } from '@mesh/service-kit';
 
 /** The order service's configuration: every variable, documented, with defaults for local dev. */
@@ -33,6 +34,28 @@ const spec = {
     desc: 'Pause between two passes of the recovery job',
   }),
   BODY_LIMIT_BYTES: num({ default: 16_384, desc: 'Largest request body accepted' }),
+  KAFKA_BROKERS: str({
+    default: '127.0.0.1:19092',
+    desc: 'Kafka bootstrap servers, comma-separated',
+  }),
+  ORDER_EVENTS_TOPIC: str({
+    default: ORDER_EVENTS_TOPIC,
+    desc: 'Topic the outbox relay publishes order events to',
+  }),
+  TOPIC_PARTITIONS: num({
+    default: 3,
+    desc: 'Partitions of the order events topic when this service creates it',
+  }),
+  TOPIC_REPLICATION_FACTOR: num({
+    default: 1,
+    desc: 'Replication of the topic this service creates (1: single broker; production: 3)',
+  }),
+  OUTBOX_POLL_INTERVAL_MS: num({
+    default: 250,
+    // New events wake the relay at once; the poll is for events another replica committed.
+    desc: 'Pause between two outbox relay passes that found nothing more to publish',
+  }),
+  OUTBOX_BATCH_SIZE: num({ default: 50, desc: 'Outbox events locked and published per pass' }),
 };
 
 // Spelt out: the kit does not re-export envalid's types, so a declaration file could not name
@@ -50,6 +73,12 @@ export interface OrderConfig {
   ORDER_RECOVERY_AFTER_MS: number;
   ORDER_RECOVERY_INTERVAL_MS: number;
   BODY_LIMIT_BYTES: number;
+  KAFKA_BROKERS: string;
+  ORDER_EVENTS_TOPIC: string;
+  TOPIC_PARTITIONS: number;
+  TOPIC_REPLICATION_FACTOR: number;
+  OUTBOX_POLL_INTERVAL_MS: number;
+  OUTBOX_BATCH_SIZE: number;
 }
 
 export function loadOrderConfig(

@@ -1,9 +1,17 @@
 import { createServer, type Server } from 'node:http';
-import { createPool, exitOnSignals, failStart, migrate, ServiceClient } from '@mesh/service-kit';
+import {
+  createKafka,
+  createPool,
+  exitOnSignals,
+  failStart,
+  migrate,
+  ServiceClient,
+} from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { buildApp } from './app';
 import { DB_SCHEMA, loadOrderConfig, MIGRATIONS_DIR } from './config';
 import { startOrderRecovery } from './jobs/order-recovery.job';
+import { createOutboxRelay } from './outbox/outbox.relay';
 
 async function main(): Promise<void> {
   const config = loadOrderConfig();
@@ -21,9 +29,23 @@ async function main(): Promise<void> {
       logger,
     });
   }
+  // Orders are taken whether or not Kafka is up: their events wait in the outbox for the relay.
+  const relay = createOutboxRelay({
+    pool,
+    kafka: createKafka({ clientId: 'order', brokers: config.KAFKA_BROKERS.split(','), logger }),
+    logger,
+    topic: {
+      topic: config.ORDER_EVENTS_TOPIC,
+      numPartitions: config.TOPIC_PARTITIONS,
+      replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+    },
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+    batchSize: config.OUTBOX_BATCH_SIZE,
+  });
   const deps = {
     pool,
     logger,
+    outbox: { topic: config.ORDER_EVENTS_TOPIC, wake: () => relay.wake() },
     inventory: new ServiceClient({
       name: 'inventory',
       baseUrl: config.INVENTORY_URL,
@@ -42,12 +64,15 @@ async function main(): Promise<void> {
     intervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
     afterMs: config.ORDER_RECOVERY_AFTER_MS,
   });
+  relay.start();
   logger.info({ port: config.PORT, host: config.HOST }, 'order service listening');
 
   exitOnSignals(
     [
       { name: 'http server', close: () => new Promise((done) => server.close(done)) },
       { name: 'order recovery', close: () => recovery.stop() },
+      // After the writers of events, so the last ones still go out.
+      { name: 'outbox relay', close: () => relay.stop(), timeoutMs: 10_000 },
       { name: 'postgres pool', close: () => pool.end() },
     ],
     logger,

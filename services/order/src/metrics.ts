@@ -1,4 +1,10 @@
-import { type Counter, type Histogram, metrics } from '@opentelemetry/api';
+import {
+  type Counter,
+  type Histogram,
+  metrics,
+  type ObservableCallback,
+  type ObservableGauge,
+} from '@opentelemetry/api';
 
 /**
  * How a placement ended: the order's terminal status, or `error` when the request failed and the
@@ -10,6 +16,8 @@ export type OrderOutcome = 'confirmed' | 'rejected' | 'payment_failed' | 'error'
 interface Instruments {
   orders: Counter;
   duration: Histogram;
+  outboxPending: ObservableGauge;
+  outboxPublished: Counter;
 }
 
 let instruments: Instruments | undefined;
@@ -29,6 +37,15 @@ function getInstruments(): Instruments {
         unit: 's',
         advice: { explicitBucketBoundaries: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
       }),
+      // Every replica reports the same table: aggregate with max, not sum.
+      outboxPending: meter.createObservableGauge('mesh.outbox.pending', {
+        description: 'Order events in the outbox not yet published to Kafka',
+        unit: '{event}',
+      }),
+      outboxPublished: meter.createCounter('mesh.outbox.published', {
+        description: 'Order events the outbox relay published to Kafka, by event type',
+        unit: '{event}',
+      }),
     };
   }
   return instruments;
@@ -39,4 +56,22 @@ export function recordOrderPlaced(outcome: OrderOutcome, seconds: number): void 
   const { orders, duration } = getInstruments();
   orders.add(1, attributes);
   duration.record(seconds, attributes);
+}
+
+export function recordEventPublished(eventType: string): void {
+  getInstruments().outboxPublished.add(1, { 'mesh.event.type': eventType });
+}
+
+/**
+ * Reports `count()` as mesh.outbox.pending at each collection, until the returned function is
+ * called. A failing count (PostgreSQL down) reports nothing rather than a wrong number.
+ */
+export function observeOutboxPending(count: () => Promise<number>): () => void {
+  const { outboxPending } = getInstruments();
+  const callback: ObservableCallback = async (result) => {
+    const pending = await count().catch(() => undefined);
+    if (pending !== undefined) result.observe(pending);
+  };
+  outboxPending.addCallback(callback);
+  return () => outboxPending.removeCallback(callback);
 }

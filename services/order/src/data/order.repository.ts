@@ -1,5 +1,15 @@
-import type { Currency, Order, OrderStatus, PricedItem } from '@mesh/contracts';
+import { randomUUID } from 'node:crypto';
+import {
+  type Currency,
+  type Order,
+  type OrderEvent,
+  type OrderStatus,
+  type PricedItem,
+  TERMINAL_ORDER_STATUSES,
+} from '@mesh/contracts';
 import type { Pool, PoolClient } from '@mesh/service-kit';
+import { captureTraceContext } from '@mesh/telemetry';
+import { insertOutboxEvent } from './outbox.repository';
 
 type Db = Pool | PoolClient;
 
@@ -54,28 +64,62 @@ export async function insertOrder(tx: PoolClient, order: NewOrder): Promise<bool
   return true;
 }
 
+/** A status change; `eventsTopic` is the topic a terminal status's event is written for. */
+export interface StatusChange {
+  orderId: string;
+  status: OrderStatus;
+  reason?: string;
+  eventsTopic: string;
+}
+
 /**
- * The one way an order's status changes: the order row and a history entry, in the caller's
- * transaction (the outbox event will join them here). Only an order still in progress changes;
- * returns false when the order is already terminal (someone else finished it).
+ * The one way an order's status changes: the order row, a history entry and, for a terminal
+ * status, the order's event in the outbox, all in the caller's transaction. Only an order still
+ * in progress changes, so each order gets exactly one event; returns false when the order is
+ * already terminal (someone else finished it).
  */
-export async function changeOrderStatus(
-  tx: PoolClient,
-  orderId: string,
-  status: OrderStatus,
-  reason?: string,
-): Promise<boolean> {
+export async function changeOrderStatus(tx: PoolClient, change: StatusChange): Promise<boolean> {
+  const { orderId, status } = change;
+  const reason = change.reason ?? null;
   const updated = await tx.query(
     `UPDATE orders SET status = $2, status_reason = $3, updated_at = now()
      WHERE id = $1 AND status = ANY($4::text[])`,
-    [orderId, status, reason ?? null, IN_PROGRESS],
+    [orderId, status, reason, IN_PROGRESS],
   );
   if (updated.rowCount === 0) return false;
-  await tx.query(
-    'INSERT INTO order_status_history (order_id, status, reason) VALUES ($1, $2, $3)',
-    [orderId, status, reason ?? null],
+  const { rows } = await tx.query<{ at: Date }>(
+    'INSERT INTO order_status_history (order_id, status, reason) VALUES ($1, $2, $3) RETURNING at',
+    [orderId, status, reason],
   );
+  if (TERMINAL_ORDER_STATUSES.includes(status)) {
+    const order = await findOrder(tx, orderId);
+    if (!order) throw new Error(`order ${orderId} vanished while changing its status`);
+    await insertOutboxEvent(tx, {
+      topic: change.eventsTopic,
+      event: orderEventOf(order, rows[0]?.at ?? new Date()),
+      // The active span is the request's (or the recovery job's): the relay's publish joins it.
+      traceContext: captureTraceContext(),
+    });
+  }
   return true;
+}
+
+/** The event of an order that just reached its terminal status at `occurredAt`. */
+function orderEventOf(order: Order, occurredAt: Date): OrderEvent {
+  const status = order.status as OrderEvent['status'];
+  const event: OrderEvent = {
+    id: randomUUID(),
+    type: status === 'CONFIRMED' ? 'order.confirmed' : 'order.cancelled',
+    occurredAt: occurredAt.toISOString(),
+    orderId: order.id,
+    customerId: order.customerId,
+    status,
+    items: order.items,
+    totalCents: order.totalCents,
+    currency: order.currency,
+  };
+  if (order.statusReason !== undefined) event.reason = order.statusReason;
+  return event;
 }
 
 interface OrderRow {

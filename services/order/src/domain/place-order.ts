@@ -176,10 +176,16 @@ async function persist(
         idempotencyKey: p.idempotencyKey,
         requestHash: p.idempotencyKey === undefined ? undefined : p.requestHash,
       });
-      return inserted && (await changeOrderStatus(tx, p.orderId, status, reason));
+      if (!inserted) return false;
+      return changeOrderStatus(tx, {
+        orderId: p.orderId,
+        status,
+        reason,
+        eventsTopic: p.deps.outbox.topic,
+      });
     }),
   );
-  if (saved) p.status = status;
+  if (saved) committed(p, status);
   return saved;
 }
 
@@ -252,10 +258,16 @@ async function confirm(p: Placement): Promise<PlacedOrder> {
 
 async function writeStatus(p: Placement, status: OrderStatus, reason?: string): Promise<boolean> {
   const changed = await withTransaction(p.deps.pool, (tx) =>
-    changeOrderStatus(tx, p.orderId, status, reason),
+    changeOrderStatus(tx, { orderId: p.orderId, status, reason, eventsTopic: p.deps.outbox.topic }),
   );
-  if (changed) p.status = status;
+  if (changed) committed(p, status);
   return changed;
+}
+
+/** A status change committed; a terminal one wrote the order's event, which can go out now. */
+function committed(p: Placement, status: OrderStatus): void {
+  p.status = status;
+  if (TERMINAL_ORDER_STATUSES.includes(status)) p.deps.outbox.wake();
 }
 
 async function answer(p: Placement): Promise<PlacedOrder> {

@@ -45,15 +45,19 @@ export async function recoverStaleOrders(
         limit: batchSize,
         excludeIds: attempted,
       });
+      let finished = 0;
       for (const order of stale) {
         attempted.push(order.id);
         const recovery = await recoverOrder(deps, tx, order.id);
         report[recovery === 'dependency-down' ? 'left' : recovery] += 1;
+        if (recovery === 'confirmed' || recovery === 'abandoned') finished += 1;
         // Every other order would wait for the same time limits: leave them to the next pass.
-        if (recovery === 'dependency-down') return { size: stale.length, stop: true };
+        if (recovery === 'dependency-down') return { size: stale.length, finished, stop: true };
       }
-      return { size: stale.length, stop: false };
+      return { size: stale.length, finished, stop: false };
     });
+    // The batch's terminal orders wrote their events, committed now: let the relay publish them.
+    if (batch.finished > 0) deps.outbox.wake();
     if (batch.stop || batch.size < batchSize) break;
   }
   if (report.confirmed + report.abandoned + report.left > 0) {
@@ -73,7 +77,7 @@ async function recoverOrder(
     { attributes: { 'mesh.order.id': orderId } },
     async (span) => {
       const writeStatus: StatusWriter = (status, reason) =>
-        changeOrderStatus(tx, orderId, status, reason);
+        changeOrderStatus(tx, { orderId, status, reason, eventsTopic: deps.outbox.topic });
       let payment: Awaited<ReturnType<typeof findPayment>>;
       try {
         payment = await findPayment(deps.payment, orderId);

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Order } from '@mesh/contracts';
+import { ORDER_EVENTS_TOPIC, type Order } from '@mesh/contracts';
 import { createPool, migrate, type Pool, ServiceClient } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { startPostgres, type TestPostgres } from '@mesh/testkit';
@@ -32,7 +32,7 @@ export interface OrderServiceUnderTest {
  * and payment services, listening on 127.0.0.1:0.
  */
 export async function startOrderService(
-  settings: { paymentTimeoutMs?: number; inventoryTimeoutMs?: number } = {},
+  settings: { paymentTimeoutMs?: number; inventoryTimeoutMs?: number; eventsTopic?: string } = {},
 ): Promise<OrderServiceUnderTest> {
   const logger = createLogger({ name: 'order', level: 'silent' });
   const postgres: TestPostgres = await startPostgres();
@@ -46,6 +46,8 @@ export async function startOrderService(
   const deps: OrderDependencies = {
     pool,
     logger,
+    // No relay unless a test starts one and points `deps.outbox.wake` at it.
+    outbox: { topic: settings.eventsTopic ?? ORDER_EVENTS_TOPIC, wake: () => {} },
     inventory: new ServiceClient({
       name: 'inventory',
       baseUrl: inventory.url,

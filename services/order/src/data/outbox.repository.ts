@@ -1,0 +1,77 @@
+import type { OrderEvent } from '@mesh/contracts';
+import type { Pool, PoolClient } from '@mesh/service-kit';
+import type { TraceCarrier } from '@mesh/telemetry';
+
+type Db = Pool | PoolClient;
+
+export interface NewOutboxEvent {
+  topic: string;
+  event: OrderEvent;
+  traceContext: TraceCarrier;
+}
+
+/** Writes an event to the outbox. Call inside the transaction of the change it reports. */
+export async function insertOutboxEvent(tx: PoolClient, entry: NewOutboxEvent): Promise<void> {
+  await tx.query(
+    `INSERT INTO outbox (id, order_id, topic, event_type, payload, trace_context)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [
+      entry.event.id,
+      entry.event.orderId,
+      entry.topic,
+      entry.event.type,
+      JSON.stringify(entry.event),
+      JSON.stringify(entry.traceContext),
+    ],
+  );
+}
+
+export interface PendingEvent {
+  id: string;
+  order_id: string;
+  topic: string;
+  event_type: string;
+  payload: OrderEvent;
+  trace_context: TraceCarrier;
+  created_at: Date;
+}
+
+/**
+ * Locks up to `limit` unpublished events, oldest first, until the transaction ends.
+ * SKIP LOCKED: relays of several replicas take disjoint batches instead of waiting for each
+ * other, and none publishes an event another one holds.
+ */
+export async function lockPendingEvents(tx: PoolClient, limit: number): Promise<PendingEvent[]> {
+  const { rows } = await tx.query<PendingEvent>(
+    `SELECT id, order_id, topic, event_type, payload, trace_context, created_at
+     FROM outbox
+     WHERE published_at IS NULL
+     ORDER BY created_at, id
+     LIMIT $1
+     FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return rows;
+}
+
+export async function markEventPublished(tx: PoolClient, eventId: string): Promise<void> {
+  await tx.query('UPDATE outbox SET published_at = now() WHERE id = $1', [eventId]);
+}
+
+export async function recordPublishFailure(
+  tx: PoolClient,
+  eventId: string,
+  error: string,
+): Promise<void> {
+  await tx.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [
+    eventId,
+    error,
+  ]);
+}
+
+export async function countPendingEvents(db: Db): Promise<number> {
+  const { rows } = await db.query<{ count: number }>(
+    'SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL',
+  );
+  return rows[0]?.count ?? 0;
+}
