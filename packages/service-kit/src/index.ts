@@ -8,6 +8,7 @@ export {
   type ServiceResponse,
 } from './http-client';
 export {
+  type BackgroundConsumer,
   type ConsumerSettings,
   createKafka,
   ensureTopics,
@@ -17,6 +18,7 @@ export {
   type KafkaSettings,
   PoisonMessageError,
   type Producer,
+  parseMessage,
   type ReceivedMessage,
   type RunningConsumer,
   startConsumer,

@@ -8,6 +8,7 @@ import {
   type KafkaMessage,
   logLevel,
   type Producer,
+  type RetryOptions,
 } from 'kafkajs';
 
 export type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -16,6 +17,8 @@ export interface KafkaSettings {
   clientId: string;
   brokers: string[];
   logger: Logger;
+  /** kafkajs's retry policy for a failing request; the default suits a service. */
+  retry?: RetryOptions;
 }
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -37,7 +40,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
     // kafkajs retries a failing request with backoff this many times before giving up on it.
-    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8 },
+    retry: settings.retry ?? { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8 },
     logLevel: logLevel.WARN,
     logCreator:
       () =>
@@ -243,24 +246,37 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
   };
 }
 
+export interface BackgroundConsumer extends RunningConsumer {
+  /** Resolves once the consumer runs (never rejects: attempts repeat until stopped). */
+  started: Promise<void>;
+}
+
 /**
  * Starts a consumer without making the service's start wait for Kafka: the attempt is repeated
  * with backoff until the broker answers, while the service already serves HTTP. A service whose
  * HTTP side works without Kafka (inventory) must not fail its start because the broker is down.
- * `stop()` ends the attempts or stops the consumer that started.
+ *
+ * `stop()` stops a consumer that runs. One that never started has no group membership and no
+ * offsets to hand back, so stop() does not wait for an attempt under way (against a broker that
+ * does not answer, one attempt lasts kafkajs's whole retry budget, longer than a shutdown may
+ * take): that attempt stops whatever it manages to start.
  */
-export function startConsumerInBackground(settings: ConsumerSettings): RunningConsumer & {
-  started: Promise<void>;
-} {
+export function startConsumerInBackground(settings: ConsumerSettings): BackgroundConsumer {
   let running: RunningConsumer | undefined;
   let stopped = false;
   let wake: (() => void) | undefined;
   const started = (async () => {
     for (let attempt = 1; !stopped; attempt++) {
       try {
-        running = await startConsumer(settings);
+        const consumer = await startConsumer(settings);
+        if (stopped) {
+          await consumer.stop();
+          return;
+        }
+        running = consumer;
         return;
       } catch (error) {
+        if (stopped) return;
         const delay = Math.min(500 * 2 ** (attempt - 1), 10_000);
         settings.logger.warn(
           { err: error, attempt, topic: settings.topic },
@@ -282,8 +298,32 @@ export function startConsumerInBackground(settings: ConsumerSettings): RunningCo
     stop: async () => {
       stopped = true;
       wake?.();
-      await started;
       await running?.stop();
     },
   };
+}
+
+/**
+ * The JSON payload of a message, checked against its contract schema. Anything else can never
+ * be processed however often it is retried: a PoisonMessageError, so the consumer dead-letters it.
+ */
+export function parseMessage<T>(
+  received: ReceivedMessage,
+  validator: (value: unknown) => boolean,
+  what: string,
+): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(received.message.value?.toString() ?? '');
+  } catch (error) {
+    throw new PoisonMessageError(`the ${what} is not JSON`, { cause: error });
+  }
+  if (!validator(value)) {
+    const errors = (validator as { errors?: { instancePath?: string; message?: string }[] | null })
+      .errors;
+    const first = errors?.[0];
+    const where = first ? `: ${first.instancePath || '/'} ${first.message ?? ''}` : '';
+    throw new PoisonMessageError(`the ${what} is invalid${where}`.trim());
+  }
+  return value as T;
 }

@@ -12,7 +12,7 @@ export const MIGRATIONS_DIR = join(__dirname, '..', 'migrations');
 
 export const DB_SCHEMA = 'inventory';
 
-/** Wires the use cases' dependencies; shared by the HTTP app and the expiry sweeper. */
+/** Wires the use cases' dependencies; shared by the HTTP app, the sweeper and the consumer. */
 export function createInventory(settings: {
   pool: Pool;
   redis: Redis;

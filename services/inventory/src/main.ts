@@ -1,10 +1,11 @@
-import { createPool, exitOnSignals, failStart, migrate } from '@mesh/service-kit';
+import { createKafka, createPool, exitOnSignals, failStart, migrate } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { createRedis } from './data/redis';
 import { startReservationSweeper } from './domain/expire-reservations';
 import { createInventory, DB_SCHEMA, MIGRATIONS_DIR } from './inventory';
+import { startOrderEventsConsumer } from './messaging/order-events.consumer';
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -35,10 +36,21 @@ async function main(): Promise<void> {
   const app = buildApp({ inventory, redis });
   await app.listen({ port: config.PORT, host: config.HOST });
   const sweeper = startReservationSweeper(inventory, config.RESERVATION_SWEEP_INTERVAL_MS);
+  // Not awaited, and only once HTTP serves: the order path reserves stock over HTTP, so the
+  // service must start and serve while Kafka is down; the consumer joins when the broker answers.
+  const consumer = startOrderEventsConsumer(inventory, {
+    kafka: createKafka({ clientId: 'inventory', brokers: config.KAFKA_BROKERS.split(','), logger }),
+    topic: config.ORDER_EVENTS_TOPIC,
+    groupId: config.KAFKA_GROUP_ID,
+    maxAttempts: config.MESSAGE_MAX_ATTEMPTS,
+    partitions: config.TOPIC_PARTITIONS,
+    replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+  });
 
   exitOnSignals(
     [
       { name: 'http server', close: () => app.close() },
+      { name: 'order-events consumer', close: () => consumer.stop(), timeoutMs: 10_000 },
       { name: 'reservation sweeper', close: () => sweeper.stop() },
       { name: 'stock metrics', close: () => inventory.metrics.stop() },
       { name: 'redis', close: () => redis.quit() },

@@ -1,7 +1,14 @@
 import type { Logger } from '@mesh/telemetry';
 import { metrics, type ObservableResult } from '@opentelemetry/api';
 
-export type ReservationOutcome = 'reserved' | 'out_of_stock' | 'released' | 'committed' | 'expired';
+export type ReservationOutcome =
+  | 'reserved'
+  | 'out_of_stock'
+  | 'released'
+  | 'committed'
+  | 'expired'
+  /** A commit of a released or a release of a committed reservation, refused. */
+  | 'conflict';
 
 export interface InventoryMetrics {
   countReservations(outcome: ReservationOutcome, count?: number): void;

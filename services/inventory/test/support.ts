@@ -106,7 +106,10 @@ export async function reservationStatus(pool: Pool, orderId: string): Promise<st
   return rows[0]?.status;
 }
 
-export async function countRows(pool: Pool, table: 'reservations' | 'reservation_items') {
+export async function countRows(
+  pool: Pool,
+  table: 'reservations' | 'reservation_items' | 'processed_messages',
+) {
   const { rows } = await pool.query<{ count: number }>(
     `SELECT count(*)::int AS count FROM ${table}`,
   );
@@ -120,4 +123,19 @@ export function expectProblem(response: LightMyRequestResponse, status: number, 
   const problem = response.json<{ code: string; status: number; type: string; detail?: string }>();
   expect(problem).toMatchObject({ status, code, type: `urn:mesh:problem:${code}` });
   return problem;
+}
+
+/** Polls `probe` until it returns something other than undefined. */
+export async function until<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

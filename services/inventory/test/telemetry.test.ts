@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import type { OrderEvent } from '@mesh/contracts';
 import { type InMemoryTelemetry, startInMemoryTelemetry } from '@mesh/telemetry/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { applyOrderEvent } from '../src/domain/apply-order-event';
 import { releaseExpiredReservations } from '../src/domain/expire-reservations';
 import { newOrderId, reserve, setStock, startInventory, type TestInventory } from './support';
 
@@ -131,5 +134,113 @@ describe('business telemetry', () => {
     expect(stock).toHaveLength(36);
     expect(valueFor(stock, 'mesh.product.sku', 'MUG-TRAVEL-500')).toBe(3);
     expect(valueFor(stock, 'mesh.product.sku', 'TSHIRT-TRACE-L')).toBe(0);
+  });
+
+  describe('order events', () => {
+    const event = (type: OrderEvent['type'], orderId: string): OrderEvent => ({
+      id: randomUUID(),
+      type,
+      occurredAt: new Date().toISOString(),
+      orderId,
+      customerId: 'ada',
+      status: type === 'order.confirmed' ? 'CONFIRMED' : 'PAYMENT_FAILED',
+      items: [{ sku: 'COASTER-CORK-4', quantity: 1, unitPriceCents: 890 }],
+      totalCents: 890,
+      currency: 'EUR',
+    });
+    const reservationsCounter = async () => {
+      const points = pointsOf(await telemetry.collectMetrics(), 'mesh.inventory.reservations');
+      return (outcome: string) =>
+        Number(valueFor(points, 'mesh.reservation.outcome', outcome) ?? 0);
+    };
+    const reserveCoaster = async () => {
+      const orderId = newOrderId();
+      const items = [{ sku: 'COASTER-CORK-4', quantity: 1 }];
+      expect((await reserve(service.app, { orderId, items })).statusCode).toBe(201);
+      return orderId;
+    };
+    const applySpans = async () =>
+      (await telemetry.spans()).filter((span) => span.name === 'apply order event');
+
+    it('when an order event is applied, then an apply order event span names the order, the event and the outcome, and the outcome is counted', async () => {
+      const orderId = await reserveCoaster();
+      const confirmed = event('order.confirmed', orderId);
+      const before = await reservationsCounter();
+
+      expect(await applyOrderEvent(service.inventory, confirmed)).toBe('committed');
+      expect(await applyOrderEvent(service.inventory, confirmed)).toBe('duplicate');
+
+      const [applied, duplicate] = await applySpans();
+      expect(applied?.kind).toBe(SpanKind.INTERNAL);
+      expect(applied?.attributes).toMatchObject({
+        'mesh.order.id': orderId,
+        'mesh.event.id': confirmed.id,
+        'mesh.event.type': 'order.confirmed',
+        'mesh.reservation.outcome': 'committed',
+        'mesh.inventory.item_count': 1,
+      });
+      expect(applied?.status.code).toBe(SpanStatusCode.UNSET);
+      expect(duplicate?.attributes['mesh.reservation.outcome']).toBe('duplicate');
+      expect(duplicate?.events.map((e) => e.name)).toEqual(['duplicate-event-skipped']);
+      const after = await reservationsCounter();
+      expect(after('committed') - before('committed')).toBe(1);
+    });
+
+    it('when an order event conflicts with the reservation, then the span has a reservation-conflict event and the conflict is counted once', async () => {
+      const orderId = await reserveCoaster();
+      const released = await service.app.inject({
+        method: 'POST',
+        url: `/reservations/${orderId}/release`,
+      });
+      expect(released.statusCode).toBe(200);
+      const confirmed = event('order.confirmed', orderId);
+      const before = await reservationsCounter();
+
+      expect(await applyOrderEvent(service.inventory, confirmed)).toBe('conflict');
+      expect(await applyOrderEvent(service.inventory, confirmed)).toBe('duplicate');
+
+      const [conflict] = await applySpans();
+      expect(conflict?.attributes).toMatchObject({
+        'mesh.order.id': orderId,
+        'mesh.reservation.outcome': 'conflict',
+        'error.type': 'reservation-conflict',
+      });
+      expect(conflict?.events).toEqual([
+        expect.objectContaining({
+          name: 'reservation-conflict',
+          attributes: { 'mesh.reservation.status': 'RELEASED' },
+        }),
+      ]);
+      expect(conflict?.status.code).toBe(SpanStatusCode.ERROR);
+      const after = await reservationsCounter();
+      expect(after('conflict') - before('conflict')).toBe(1);
+      expect(after('committed') - before('committed')).toBe(0);
+    });
+
+    it('when the HTTP commit of a released reservation is refused, then that conflict is counted too', async () => {
+      const orderId = await reserveCoaster();
+      await service.app.inject({ method: 'POST', url: `/reservations/${orderId}/release` });
+      const before = await reservationsCounter();
+      const refused = await service.app.inject({
+        method: 'POST',
+        url: `/reservations/${orderId}/commit`,
+      });
+      expect(refused.statusCode).toBe(409);
+      const after = await reservationsCounter();
+      expect(after('conflict') - before('conflict')).toBe(1);
+    });
+
+    it('when the order has no reservation, then the outcome says so and nothing is counted', async () => {
+      const before = await reservationsCounter();
+      const cancelled = event('order.cancelled', newOrderId());
+      expect(await applyOrderEvent(service.inventory, cancelled)).toBe('no_reservation');
+      const [span] = await applySpans();
+      expect(span?.attributes['mesh.reservation.outcome']).toBe('no_reservation');
+      expect(span?.status.code).toBe(SpanStatusCode.UNSET);
+      const after = await reservationsCounter();
+      for (const outcome of ['released', 'committed', 'conflict']) {
+        expect(after(outcome) - before(outcome)).toBe(0);
+      }
+    });
   });
 });

@@ -4,7 +4,10 @@ import { trace } from '@opentelemetry/api';
 import type { ProductCache } from '../data/product.cache';
 import type { InventoryMetrics } from '../metrics';
 
-/** What the use cases work with; made once by createInventory and shared by HTTP and the sweeper. */
+/**
+ * What the use cases work with; made once by createInventory and shared by HTTP, the sweeper
+ * and the order-events consumer.
+ */
 export interface Inventory {
   pool: Pool;
   cache: ProductCache;

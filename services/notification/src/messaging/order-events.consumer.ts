@@ -2,7 +2,7 @@ import { OrderEvent } from '@mesh/contracts';
 import {
   compileValidator,
   type Kafka,
-  PoisonMessageError,
+  parseMessage,
   type ReceivedMessage,
   type RunningConsumer,
   startConsumer,
@@ -14,20 +14,7 @@ const isOrderEvent = compileValidator(OrderEvent, 'body');
 
 /** The event in a message, or a PoisonMessageError that sends it to the dead-letter topic. */
 export function parseOrderEvent(received: ReceivedMessage): OrderEvent {
-  const text = received.message.value?.toString() ?? '';
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new PoisonMessageError('order event is not JSON', { cause: error });
-  }
-  if (!isOrderEvent(value)) {
-    const first = isOrderEvent.errors?.[0];
-    throw new PoisonMessageError(
-      `order event is invalid: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trim(),
-    );
-  }
-  return value as OrderEvent;
+  return parseMessage<OrderEvent>(received, isOrderEvent, 'order event');
 }
 
 export interface OrderEventsConsumerSettings extends NotifyDeps {
