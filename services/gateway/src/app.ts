@@ -44,17 +44,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   const apiKeys = new ApiKeys(deps.apiKeys);
-  app.register(
-    async (api) => {
-      await registerRateLimit(api, { redis: deps.redis, apiKeys, settings: deps.rateLimit });
-      api.addHook('preParsing', async (request) => {
-        apiKeys.authenticate(request.headers[API_KEY_HEADER]);
-      });
-      registerOrderRoutes(api, deps.orders);
-      registerProductRoutes(api, deps.inventory);
-      registerNotificationRoutes(api, deps.notifications);
-    },
-    { prefix: '/api' },
-  );
+  // A named plugin: @fastify/otel names hook spans after it ("onRequest - publicApi").
+  async function publicApi(api: FastifyInstance): Promise<void> {
+    await registerRateLimit(api, { redis: deps.redis, apiKeys, settings: deps.rateLimit });
+    api.addHook('preParsing', async function authenticate(request) {
+      apiKeys.authenticate(request.headers[API_KEY_HEADER]);
+    });
+    registerOrderRoutes(api, deps.orders);
+    registerProductRoutes(api, deps.inventory);
+    registerNotificationRoutes(api, deps.notifications);
+  }
+  app.register(publicApi, { prefix: '/api' });
   return app;
 }

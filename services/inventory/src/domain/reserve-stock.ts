@@ -67,6 +67,7 @@ export async function reserveStock(
     if (result.created) {
       await inventory.cache.invalidate(skus);
       inventory.metrics.countReservations('reserved');
+      inventory.logger.info({ orderId, lines: lines.length }, 'stock reserved');
     }
     return { reservation: toReservation(result.record), created: result.created };
   });

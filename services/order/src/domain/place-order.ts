@@ -79,6 +79,10 @@ export async function placeOrder(
     try {
       const placed = await reserveChargeAndConfirm(placement);
       if (!placed.replayed) finish(span, placed.order.status, startedAt);
+      deps.logger.info(
+        { orderId: placed.order.id, status: placed.order.status, replayed: placed.replayed },
+        'order placed',
+      );
       return placed;
     } catch (error) {
       // A refusal (4xx) made no order, so it is no outcome; a failure after the order was
