@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** The services a stack runs, in start order (dependencies first). */
-export const SERVICES = ['inventory', 'payment', 'order', 'gateway'] as const;
+export const SERVICES = ['inventory', 'payment', 'notification', 'order', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** The key the stack configures on the gateway; send it as `x-api-key`. */
@@ -16,6 +16,12 @@ export interface StackOptions {
   redisUrl: string;
   /** Every Redis key of this stack starts with it, so stacks can share a server. */
   redisKeyPrefix: string;
+  kafkaBrokers: string[];
+  /**
+   * The order-events topic and the consumer groups get names of this stack's own, so stacks can
+   * share a broker.
+   */
+  kafkaPrefix: string;
   /** OTLP/HTTP endpoint the services export traces, metrics and logs to. */
   otlpEndpoint?: string;
   /** Extra variables per service, e.g. a payment decline rate. */
@@ -125,7 +131,7 @@ class ServiceProcess implements RunningService {
 }
 
 /**
- * Starts inventory, payment, order and gateway as separate Node processes, each exactly as in
+ * Starts the five services as separate Node processes, each exactly as in
  * production (built `dist/`, telemetry preload), wired to each other on free ports, and waits
  * until every one answers `/readyz`.
  */
@@ -143,6 +149,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: `${options.redisKeyPrefix}${name}:`,
     MIGRATE_ON_START: 'true',
+    KAFKA_BROKERS: options.kafkaBrokers.join(','),
+    ORDER_EVENTS_TOPIC: `${options.kafkaPrefix}order-events`,
+    KAFKA_GROUP_ID: `${options.kafkaPrefix}${name}`,
     OTEL_SERVICE_NAME: name,
     OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=e2e',
     ...(options.otlpEndpoint
@@ -157,6 +166,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   const specific: Record<ServiceName, Record<string, string>> = {
     inventory: {},
+    notification: {},
     payment: {
       PAYMENT_LATENCY_MS: '20',
       PAYMENT_LATENCY_JITTER_MS: '10',
@@ -166,6 +176,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     gateway: {
       ORDER_URL: url('order'),
       INVENTORY_URL: url('inventory'),
+      NOTIFICATION_URL: url('notification'),
       API_KEYS: API_KEY,
       RATE_LIMIT_MAX: '100000',
     },
@@ -184,7 +195,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     // Dependencies first: the gateway's readiness needs order and inventory.
-    await Promise.all([services.inventory.start(), services.payment.start()]);
+    await Promise.all([
+      services.inventory.start(),
+      services.payment.start(),
+      services.notification.start(),
+    ]);
     await services.order.start();
     await services.gateway.start();
   } catch (error) {

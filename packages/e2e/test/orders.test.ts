@@ -27,11 +27,13 @@ describe('orders through the public API, all services running', () => {
   let env: Environment;
   beforeAll(async () => {
     env = await startEnvironment({
-      // The recovery job resolves orders left half-done within seconds here (default: a minute).
-      order: {
-        ORDER_RECOVERY_AFTER_MS: '1000',
-        ORDER_RECOVERY_INTERVAL_MS: '500',
-        PAYMENT_TIMEOUT_MS: '1500',
+      env: {
+        // The recovery job resolves orders left half-done within seconds (default: a minute).
+        order: {
+          ORDER_RECOVERY_AFTER_MS: '1000',
+          ORDER_RECOVERY_INTERVAL_MS: '500',
+          PAYMENT_TIMEOUT_MS: '1500',
+        },
       },
     });
   });

@@ -1,5 +1,12 @@
 import { type OtlpCapture, startOtlpCapture } from '@mesh/telemetry/testing';
-import { startPostgres, startRedis, type TestPostgres, type TestRedis } from '@mesh/testkit';
+import {
+  type DedicatedKafka,
+  startDedicatedKafka,
+  startKafka,
+  startPostgres,
+  startRedis,
+  uniqueName,
+} from '@mesh/testkit';
 import { Pool } from 'pg';
 import { API_KEY, type Stack, type StackOptions, startStack } from '../../src';
 
@@ -8,45 +15,60 @@ export interface Environment {
   capture: OtlpCapture;
   /** The test's own database, where every service has its schema. */
   db: Pool;
+  /** Only with `dedicatedKafka`: the broker this environment may restart. */
+  kafka: DedicatedKafka | undefined;
   stop(): Promise<void>;
 }
 
-/** Real PostgreSQL and Redis, an OTLP capture, and the services started against them. */
-export async function startEnvironment(env: StackOptions['env'] = {}): Promise<Environment> {
-  let postgres: TestPostgres | undefined;
-  let redis: TestRedis | undefined;
-  let capture: OtlpCapture | undefined;
+export interface EnvironmentOptions {
+  env?: StackOptions['env'];
+  /** A broker of this environment's own, for tests that restart it. Default: the shared one. */
+  dedicatedKafka?: boolean;
+}
+
+/**
+ * Real PostgreSQL, Redis and Kafka, an OTLP capture, and the five services started against them.
+ * Everything is this environment's own: a database, a Redis key prefix, a topic and consumer
+ * groups (or a whole broker), so environments can run beside other tests.
+ */
+export async function startEnvironment(options: EnvironmentOptions = {}): Promise<Environment> {
+  const cleanup: (() => Promise<unknown>)[] = [];
   try {
-    [postgres, redis, capture] = await Promise.all([
+    const [postgres, redis, capture, kafka] = await Promise.all([
       startPostgres(),
       startRedis(),
       startOtlpCapture(),
+      options.dedicatedKafka ? startDedicatedKafka() : startKafka(),
     ]);
+    cleanup.push(
+      () => postgres.stop(),
+      () => redis.stop(),
+      () => capture.close(),
+      () => kafka.stop(),
+    );
     const stack = await startStack({
       databaseUrl: postgres.url,
       redisUrl: redis.url,
       redisKeyPrefix: redis.keyPrefix,
+      kafkaBrokers: kafka.brokers,
+      kafkaPrefix: `${uniqueName('e2e')}.`,
       otlpEndpoint: capture.url,
-      env,
+      env: options.env ?? {},
     });
     const db = new Pool({ connectionString: postgres.url, max: 4 });
-    const resources = { postgres, redis, capture };
     return {
       stack,
       capture,
       db,
+      kafka: options.dedicatedKafka ? (kafka as DedicatedKafka) : undefined,
       stop: async () => {
         await stack.stop();
         await db.end();
-        await Promise.all([
-          resources.capture.close(),
-          resources.redis.stop(),
-          resources.postgres.stop(),
-        ]);
+        await Promise.allSettled(cleanup.map((step) => step()));
       },
     };
   } catch (error) {
-    await Promise.allSettled([capture?.close(), redis?.stop(), postgres?.stop()]);
+    await Promise.allSettled(cleanup.map((step) => step()));
     throw error;
   }
 }
