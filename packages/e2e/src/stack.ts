@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '@mesh/testkit';
 
 /** The services a stack runs, in start order (dependencies first). */
 export const SERVICES = ['inventory', 'payment', 'notification', 'order', 'gateway'] as const;
@@ -43,18 +43,6 @@ export interface Stack {
   readonly gatewayUrl: string;
   readonly services: Record<ServiceName, RunningService>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 class ServiceProcess implements RunningService {

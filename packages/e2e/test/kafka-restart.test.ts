@@ -1,23 +1,9 @@
+import { eventually } from '@mesh/testkit';
 import { api, type Environment, productWithStock, startEnvironment } from './support/environment';
 
 const ORDERS = 60;
 const WORKERS = 4;
 const RESTART_AFTER = 15;
-
-async function until<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 // Bounded load on 127.0.0.1 only: 60 orders from 4 workers, then the loop ends by itself.
 describe('when the Kafka broker restarts while orders are flowing', () => {
@@ -65,7 +51,7 @@ describe('when the Kafka broker restarts while orders are flowing', () => {
     );
     expect(terminal).toEqual([{ status: 'CONFIRMED', n: ORDERS }]);
 
-    const notified = await until(
+    const notified = await eventually(
       async () => {
         const { rows } = await env.db.query<{ order_id: string; n: number }>(
           `SELECT order_id, count(*)::int AS n FROM notifications.notifications
@@ -75,7 +61,7 @@ describe('when the Kafka broker restarts while orders are flowing', () => {
         return rows.length === ORDERS ? rows : undefined;
       },
       'a notification for every order',
-      120_000,
+      { timeoutMs: 120_000 },
     );
     expect(notified.filter((row) => row.n !== 1)).toEqual([]);
 

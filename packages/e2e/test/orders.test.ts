@@ -1,4 +1,5 @@
 import { ALWAYS_DECLINED_CUSTOMER } from '@mesh/contracts';
+import { eventually } from '@mesh/testkit';
 import {
   api,
   type Environment,
@@ -8,20 +9,6 @@ import {
 } from './support/environment';
 
 type Order = { id: string; status: string; statusReason?: string; history: { status: string }[] };
-
-async function waitFor<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('orders through the public API, all services running', () => {
   let env: Environment;
@@ -145,7 +132,7 @@ describe('orders through the public API, all services running', () => {
     } finally {
       await env.stack.services.payment.start();
     }
-    const order = await waitFor(async () => {
+    const order = await eventually(async () => {
       const { rows } = await env.db.query<{ id: string; status: string }>(
         "SELECT id, status FROM orders.orders WHERE customer_id = 'unlucky'",
       );

@@ -1,5 +1,6 @@
 export { type BackingSource, uniqueName } from './backing';
-export { KAFKA_IMAGE, KAFKA_VERSION, startKafka, type TestKafka } from './kafka';
+export { type EventuallyOptions, eventually } from './eventually';
+export { freePort, KAFKA_IMAGE, KAFKA_VERSION, startKafka, type TestKafka } from './kafka';
 export { type DedicatedKafka, startDedicatedKafka } from './kafka-dedicated';
 export { POSTGRES_IMAGE, startPostgres, type TestPostgres } from './postgres';
 export { REDIS_IMAGE, startRedis, type TestRedis } from './redis';

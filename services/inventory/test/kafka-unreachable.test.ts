@@ -3,7 +3,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Product, Reservation } from '@mesh/contracts';
 import type { BackgroundConsumer } from '@mesh/service-kit';
 import { createKafka } from '@mesh/service-kit';
-import { startKafka, type TestKafka, uniqueName } from '@mesh/testkit';
+import { eventually, startKafka, type TestKafka, uniqueName } from '@mesh/testkit';
 import { startOrderEventsConsumer } from '../src/messaging/order-events.consumer';
 import {
   logger,
@@ -11,7 +11,6 @@ import {
   reservationStatus,
   startInventory,
   type TestInventory,
-  until,
 } from './support';
 
 /**
@@ -114,7 +113,9 @@ describe('inventory while Kafka is unreachable', () => {
         consumer?.stop(),
         // The early-stopped replica's start attempt completes now that the broker answers, and
         // then stops what it started: nothing of it may outlive the test.
-        stoppedEarly?.started.then(() => until(groupLeft, 'the early-stopped replica to leave')),
+        stoppedEarly?.started.then(() =>
+          eventually(groupLeft, 'the early-stopped replica to leave'),
+        ),
       ]);
     } finally {
       await admin.disconnect();
@@ -145,7 +146,7 @@ describe('inventory while Kafka is unreachable', () => {
   it('when the service stops before Kafka answers, then stopping the consumer does not wait for its start attempt', async () => {
     const began = Date.now();
     await stoppedEarly.stop();
-    expect(Date.now() - began).toBeLessThan(1_000);
+    expect(Date.now() - began).toBeLessThan(3_000);
   });
 
   it('when the broker answers, then the consumer joins and applies order events', async () => {
@@ -173,7 +174,7 @@ describe('inventory while Kafka is unreachable', () => {
     } finally {
       await producer.disconnect();
     }
-    await until(
+    await eventually(
       async () =>
         (await reservationStatus(service.pool, orderId)) === 'COMMITTED' ? true : undefined,
       'the reservation to be committed',

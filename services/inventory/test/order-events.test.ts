@@ -13,7 +13,7 @@ import {
   type KafkaMessage,
   type Producer,
 } from '@mesh/service-kit';
-import { startKafka, type TestKafka, uniqueName } from '@mesh/testkit';
+import { eventually, startKafka, type TestKafka, uniqueName } from '@mesh/testkit';
 import { releaseExpiredReservations } from '../src/domain/expire-reservations';
 import { startOrderEventsConsumer } from '../src/messaging/order-events.consumer';
 import {
@@ -25,7 +25,6 @@ import {
   startInventory,
   stockOf,
   type TestInventory,
-  until,
 } from './support';
 
 type Message = { key: string; value: string; headers?: Record<string, string> };
@@ -107,7 +106,7 @@ describe('order events from a real Kafka broker', () => {
     return orderId;
   };
   const statusBecomes = (orderId: string, status: string) =>
-    until(
+    eventually(
       async () => ((await reservationStatus(service.pool, orderId)) === status ? true : undefined),
       `reservation ${orderId} to be ${status}`,
     );
@@ -151,10 +150,10 @@ describe('order events from a real Kafka broker', () => {
     await statusBecomes(orderId, 'RELEASED');
     expect(await stockOf(service.pool, sku)).toBe(310);
     // The cached 307 would be served for its whole TTL (60 s) unless the release dropped it.
-    await until(
+    await eventually(
       async () => ((await product()).json<Product>().stock === 310 ? true : undefined),
       'the cached product to show the returned stock',
-      5_000,
+      { timeoutMs: 5_000 },
     );
   });
 
@@ -267,7 +266,10 @@ describe('order events from a real Kafka broker', () => {
       { key: 'mismatch', value: JSON.stringify({ ...valid, status: 'REJECTED' }) },
     );
     await publishMarkerAndWait();
-    await until(async () => (deadLetters.length >= 3 ? true : undefined), 'three dead letters');
+    await eventually(
+      async () => (deadLetters.length >= 3 ? true : undefined),
+      'three dead letters',
+    );
 
     // The dead-letter topic has one partition written in consumption order, so the poison
     // messages being all of it proves no earlier event of this file was dead-lettered.

@@ -124,18 +124,3 @@ export function expectProblem(response: LightMyRequestResponse, status: number, 
   expect(problem).toMatchObject({ status, code, type: `urn:mesh:problem:${code}` });
   return problem;
 }
-
-/** Polls `probe` until it returns something other than undefined. */
-export async function until<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

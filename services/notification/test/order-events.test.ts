@@ -12,6 +12,7 @@ import {
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import {
+  eventually,
   startKafka,
   startPostgres,
   type TestKafka,
@@ -39,20 +40,6 @@ function orderEvent(overrides: Partial<OrderEvent> = {}): OrderEvent {
     currency: 'EUR',
     ...overrides,
   };
-}
-
-async function until<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('notification: order events from a real Kafka broker', () => {
@@ -134,7 +121,7 @@ describe('notification: order events from a real Kafka broker', () => {
   it('when an order event arrives, then one e-mail is sent and the notification can be queried', async () => {
     const event = orderEvent();
     await publish([{ key: event.orderId, value: JSON.stringify(event) }]);
-    const items = await until(async () => {
+    const items = await eventually(async () => {
       const found = await notificationsOf(event.orderId);
       return found.length > 0 ? found : undefined;
     }, 'the notification');
@@ -159,7 +146,7 @@ describe('notification: order events from a real Kafka broker', () => {
     // A later event on the same partition proves the duplicates were all consumed.
     const marker = orderEvent();
     await publish([{ key: marker.orderId, value: JSON.stringify(marker) }]);
-    await until(
+    await eventually(
       async () => ((await notificationsOf(marker.orderId)).length > 0 ? true : undefined),
       'the marker',
     );
@@ -189,11 +176,11 @@ describe('notification: order events from a real Kafka broker', () => {
         { key: 'invalid', value: JSON.stringify({ ...orderEvent(), totalCents: -5 }) },
         { key: valid.orderId, value: JSON.stringify(valid) },
       ]);
-      await until(
+      await eventually(
         async () => ((await notificationsOf(valid.orderId)).length > 0 ? true : undefined),
         'the valid event',
       );
-      await until(async () => (dlq.length >= 2 ? true : undefined), 'two dead letters');
+      await eventually(async () => (dlq.length >= 2 ? true : undefined), 'two dead letters');
 
       const garbage = dlq.find((m) => m.key?.toString() === 'garbage');
       const header = (m: KafkaMessage | undefined, name: string) => m?.headers?.[name]?.toString();
@@ -215,7 +202,7 @@ describe('notification: order events from a real Kafka broker', () => {
     outageAttempts = 4;
     const event = orderEvent();
     await publish([{ key: event.orderId, value: JSON.stringify(event) }]);
-    await until(
+    await eventually(
       async () => ((await notificationsOf(event.orderId)).length > 0 ? true : undefined),
       'notification',
     );
@@ -240,7 +227,7 @@ describe('notification: order events from a real Kafka broker', () => {
       { key: bare.orderId, value: JSON.stringify(bare) },
     ]);
     for (const event of [broken, bare]) {
-      await until(
+      await eventually(
         async () => ((await notificationsOf(event.orderId)).length > 0 ? true : undefined),
         'notification',
       );

@@ -8,7 +8,7 @@ import {
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { startInMemoryTelemetry } from '@mesh/telemetry/testing';
-import { startKafka, type TestKafka, uniqueName } from '@mesh/testkit';
+import { eventually, startKafka, type TestKafka, uniqueName } from '@mesh/testkit';
 import { SpanStatusCode } from '@opentelemetry/api';
 import {
   createOutboxProducer,
@@ -22,7 +22,7 @@ import {
   orderOf,
   startOrderService,
 } from './support/order-service';
-import { type OutboxRow, outboxRows, parseTraceparent, until } from './support/outbox';
+import { type OutboxRow, outboxRows, parseTraceparent } from './support/outbox';
 
 // Business spans and metrics only: the kafkajs instrumentation (which adds the `send` span and
 // the traceparent header) does not run under jest, so the tests assert what the relay hands it:
@@ -116,7 +116,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
   /** The messages of these events once all are on the topic, in topic order. */
   async function messagesOf(rows: OutboxRow[]): Promise<Received[]> {
     const ids = new Set(rows.map((row) => row.id));
-    return until(() => {
+    return eventually(() => {
       const found = onTopic.filter((message) => ids.has(message.headers[EVENT_HEADERS.id] ?? ''));
       return new Set(found.map((message) => message.headers[EVENT_HEADERS.id])).size === ids.size
         ? found.sort((a, b) => a.offset - b.offset)
@@ -281,7 +281,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await until(
+      await eventually(
         async () => ((await admin.listTopics()).includes(ownTopic) ? true : undefined),
         `topic ${ownTopic}`,
       );
@@ -309,7 +309,10 @@ describe('the outbox relay, against a real Kafka broker', () => {
     startRelay({ pollIntervalMs: 20, batchSize: 10 });
 
     const attemptsOf = async () => (await outboxRows(service.pool, [stuckId as string]))[0];
-    await until(async () => ((await attemptsOf())?.attempts ?? 0) >= 3 || undefined, '3 attempts');
+    await eventually(
+      async () => ((await attemptsOf())?.attempts ?? 0) >= 3 || undefined,
+      '3 attempts',
+    );
     const sampled = (await attemptsOf())?.attempts ?? 0;
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Backing off (1 s after the third failure), not spinning.
@@ -320,7 +323,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
     expect(await metricValue('mesh.outbox.pending')).toBe(2);
 
     await service.pool.query(`UPDATE outbox SET payload = payload - 'padding'`);
-    await until(
+    await eventually(
       async () => ((await pendingCount()) === 0 ? true : undefined),
       'the outbox drained',
     );
@@ -337,7 +340,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
 
     startRelay({ pollIntervalMs: 10, batchSize: 4 });
     startRelay({ pollIntervalMs: 10, batchSize: 4 });
-    await until(
+    await eventually(
       async () => ((await pendingCount()) === 0 ? true : undefined),
       'the outbox drained',
     );

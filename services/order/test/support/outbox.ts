@@ -33,18 +33,3 @@ export function parseTraceparent(traceparent: string | undefined): {
   if (!match) throw new Error(`not a traceparent: ${traceparent}`);
   return { traceId: match[1] as string, spanId: match[2] as string };
 }
-
-/** Polls `probe` until it returns something, or fails after `timeoutMs`. */
-export async function until<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
