@@ -56,6 +56,10 @@ const spec = {
     desc: 'Pause between two outbox relay passes that found nothing more to publish',
   }),
   OUTBOX_BATCH_SIZE: num({ default: 50, desc: 'Outbox events locked and published per pass' }),
+  OUTBOX_RETENTION_MS: num({
+    default: 86_400_000,
+    desc: 'How long published outbox events are kept before they are deleted (ms)',
+  }),
 };
 
 // Spelt out: the kit does not re-export envalid's types, so a declaration file could not name
@@ -79,6 +83,7 @@ export interface OrderConfig {
   TOPIC_REPLICATION_FACTOR: number;
   OUTBOX_POLL_INTERVAL_MS: number;
   OUTBOX_BATCH_SIZE: number;
+  OUTBOX_RETENTION_MS: number;
 }
 
 export function loadOrderConfig(

@@ -152,6 +152,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
       topic: { ...spec, topic: settings.topic ?? topic },
       pollIntervalMs: settings.pollIntervalMs,
       batchSize: settings.batchSize,
+      retentionMs: 86_400_000,
     });
     relays.push(relay);
     relay.start();

@@ -2,6 +2,7 @@ import { type Order, OrderEvent } from '@mesh/contracts';
 import { compileValidator } from '@mesh/service-kit';
 import { startInMemoryTelemetry } from '@mesh/telemetry/testing';
 import { uniqueName } from '@mesh/testkit';
+import { purgePublishedEvents } from '../src/data/outbox.repository';
 import { recoverStaleOrders } from '../src/domain/recover-orders';
 import {
   newCustomer,
@@ -258,5 +259,24 @@ describe('the outbox: one event per order that reaches a terminal state', () => 
       });
       await expectStoredInTraceOf(row, 'recover order');
     });
+  });
+
+  it('when published events are older than the retention, then they are purged and unpublished ones never are', async () => {
+    await service.pool.query('DELETE FROM outbox');
+    const ids = ['published-old', 'published-new', 'pending-old'].map(() => crypto.randomUUID());
+    const insert = (id: string, createdAgo: string, publishedAgo: string | null) =>
+      service.pool.query(
+        `INSERT INTO outbox (id, order_id, topic, event_type, payload, created_at, published_at)
+         VALUES ($1, $1, 'order-events', 'order.confirmed', '{}', now() - $2::interval,
+                 now() - $3::interval)`,
+        [id, createdAgo, publishedAgo],
+      );
+    await insert(ids[0] as string, '3 hours', '2 hours');
+    await insert(ids[1] as string, '3 minutes', '2 minutes');
+    await insert(ids[2] as string, '3 hours', null);
+
+    expect(await purgePublishedEvents(service.pool, 60 * 60 * 1_000)).toBe(1);
+    const { rows } = await service.pool.query<{ id: string }>('SELECT id FROM outbox ORDER BY id');
+    expect(rows.map((row) => row.id).sort()).toEqual([ids[1], ids[2]].sort());
   });
 });

@@ -75,3 +75,22 @@ export async function countPendingEvents(db: Db): Promise<number> {
   );
   return rows[0]?.count ?? 0;
 }
+
+/**
+ * Deletes events published more than `retentionMs` ago, at most `limit` at a time (a short
+ * statement, not one that locks the table for long). Unpublished events are never deleted.
+ */
+export async function purgePublishedEvents(
+  db: Db,
+  retentionMs: number,
+  limit = 1_000,
+): Promise<number> {
+  const result = await db.query(
+    `DELETE FROM outbox WHERE id IN (
+       SELECT id FROM outbox
+        WHERE published_at < now() - make_interval(secs => $1::double precision / 1000)
+        LIMIT $2)`,
+    [retentionMs, limit],
+  );
+  return result.rowCount ?? 0;
+}

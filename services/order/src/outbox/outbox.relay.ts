@@ -14,6 +14,7 @@ import {
   lockPendingEvents,
   markEventPublished,
   type PendingEvent,
+  purgePublishedEvents,
   recordPublishFailure,
 } from '../data/outbox.repository';
 import { observeOutboxPending, recordEventPublished } from '../metrics';
@@ -23,6 +24,9 @@ const tracer = trace.getTracer('@mesh/order');
 /** Pause after a failed pass, doubled per failure in a row up to MAX_BACKOFF_MS. */
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5_000;
+
+/** How often published events past their retention are deleted. */
+const PURGE_INTERVAL_MS = 60_000;
 
 /** How much of a failure's message is kept in outbox.last_error. */
 const MAX_ERROR_LENGTH = 1_000;
@@ -129,6 +133,8 @@ export interface OutboxRelaySettings {
   /** Pause after a pass that left nothing to publish. */
   pollIntervalMs: number;
   batchSize: number;
+  /** Published events are kept this long (for inspection and replays), then deleted. */
+  retentionMs: number;
 }
 
 export interface OutboxRelay {
@@ -208,6 +214,19 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
     await broken.disconnect().catch(() => undefined);
   }
 
+  let lastPurge = 0;
+  /** Keeps the table small: published events older than the retention go, once a minute. */
+  async function purgeFromTimeToTime(): Promise<void> {
+    if (Date.now() - lastPurge < PURGE_INTERVAL_MS) return;
+    lastPurge = Date.now();
+    try {
+      const purged = await purgePublishedEvents(settings.pool, settings.retentionMs);
+      if (purged > 0) logger.debug({ purged }, 'purged published outbox events');
+    } catch (error) {
+      logger.warn({ err: error }, 'purging published outbox events failed; will retry');
+    }
+  }
+
   async function run(): Promise<void> {
     await createTopic();
     while (!stopped) {
@@ -232,6 +251,7 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
       }
       if (failures > 0) logger.info({ failedPasses: failures }, 'outbox relay publishing again');
       failures = 0;
+      await purgeFromTimeToTime();
       // A full batch means more are probably waiting: go on at once.
       if (pass.published < settings.batchSize) await pause(settings.pollIntervalMs, true);
     }
