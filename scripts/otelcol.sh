@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Builds the workshop's OpenTelemetry Collector natively, so tests can run
+# infra/otel-collector/config.yaml without Docker.
+#
+#   scripts/otelcol.sh build      build it (skipped when this manifest was already built)
+#   scripts/otelcol.sh path       print the binary's path (fails when not built yet)
+#   scripts/otelcol.sh validate   check infra/otel-collector/config.yaml with it
+#
+# The binary comes from the official OpenTelemetry Collector Builder (ocb) and
+# infra/otel-collector/builder-config.yaml, which pins every component at the release of the
+# contrib image in docker-compose.yml. It needs Go (the version the collector's go.mod asks
+# for, or GOTOOLCHAIN=auto lets Go fetch it) and the Go module proxy. It lands in
+# ~/.cache/mesh/otelcol/<hash of the manifest>/ (MESH_CACHE_DIR overrides ~/.cache/mesh), so
+# changing the manifest builds a new binary and the old one is never reused by mistake.
+# A cold build takes a few minutes (module downloads and compiling ~300 packages).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${MESH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh}"
+MANIFEST="$ROOT/infra/otel-collector/builder-config.yaml"
+CONFIG="$ROOT/infra/otel-collector/config.yaml"
+
+log() { echo "otelcol: $*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+# The builder's version is the distribution's version: ocb generates the collector's main
+# package against its own release of the collector libraries.
+builder_version() {
+  local version
+  version="$(sed -n 's/^  version: *\([0-9.]*\).*/\1/p' "$MANIFEST" | head -n 1)"
+  [ -n "$version" ] || die "no dist.version in $MANIFEST"
+  echo "v$version"
+}
+
+binary_name() { sed -n 's/^  name: *\([a-z0-9-]*\).*/\1/p' "$MANIFEST" | head -n 1; }
+
+build_dir() {
+  local hash
+  hash="$(sha256sum "$MANIFEST" | cut -c1-16)"
+  echo "$CACHE/otelcol/$hash"
+}
+
+binary_path() { echo "$(build_dir)/$(binary_name)"; }
+
+build() {
+  local binary dir version builder started
+  binary="$(binary_path)"
+  if [ -x "$binary" ]; then
+    log "already built: $binary"
+    return
+  fi
+  command -v go >/dev/null 2>&1 || die "Go is needed to build the collector (https://go.dev/dl/)"
+  version="$(builder_version)"
+  builder="$CACHE/otelcol/builder-$version/builder"
+  started=$SECONDS
+  if [ ! -x "$builder" ]; then
+    log "installing the OpenTelemetry Collector Builder $version"
+    GOBIN="$(dirname "$builder")" go install "go.opentelemetry.io/collector/cmd/builder@$version"
+  fi
+  dir="$(build_dir)"
+  rm -rf "$dir.partial"
+  mkdir -p "$dir.partial"
+  # The manifest leaves the output path out (it is machine-specific); add it to a copy.
+  sed "s|^dist:|dist:\n  output_path: $dir.partial|" "$MANIFEST" >"$dir.partial/manifest.yaml"
+  log "building $(binary_name) with $("$builder" version 2>/dev/null | tail -n 1) and $(go version)"
+  "$builder" --config "$dir.partial/manifest.yaml" >&2
+  rm -rf "$dir"
+  mv "$dir.partial" "$dir"
+  log "built $(binary_path) in $((SECONDS - started)) s"
+}
+
+main() {
+  case "${1:-}" in
+    build) build ;;
+    path)
+      local binary
+      binary="$(binary_path)"
+      [ -x "$binary" ] || die "not built yet: run scripts/otelcol.sh build"
+      echo "$binary"
+      ;;
+    validate)
+      build
+      "$(binary_path)" validate --config "$CONFIG"
+      log "$CONFIG is valid"
+      ;;
+    *)
+      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+      [ -z "${1:-}" ] || [ "${1:-}" = help ] || exit 2
+      ;;
+  esac
+}
+
+main "$@"

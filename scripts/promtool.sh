@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Builds Prometheus' promtool natively, so tests can check infra/prometheus/prometheus.yml with
+# the same release as the Prometheus image in docker-compose.yml.
+#
+#   scripts/promtool.sh build    build it (skipped when already built)
+#   scripts/promtool.sh path     print the binary's path (fails when not built yet)
+#   scripts/promtool.sh check    run `promtool check config` on infra/prometheus/prometheus.yml
+#
+# Prometheus publishes its Go module as v0.<major><minor>.<patch> (v0.315.0 is Prometheus
+# 3.15.0). Its go.mod has replace directives, so `go install ...@version` refuses it; the script
+# downloads the module from the Go module proxy and builds inside it instead. The build tag
+# remove_all_sd leaves out the cloud service-discovery plugins (AWS, Azure, Kubernetes, ...),
+# which roughly halves the build and which a config with static targets does not need.
+# It lands in ~/.cache/mesh/promtool-<version>/ (MESH_CACHE_DIR overrides ~/.cache/mesh).
+set -euo pipefail
+
+# Keep in step with the prom/prometheus image in docker-compose.yml (a test checks it).
+PROMETHEUS_VERSION=3.15.0
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${MESH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh}"
+DIR="$CACHE/promtool-$PROMETHEUS_VERSION"
+BINARY="$DIR/promtool"
+CONFIG="$ROOT/infra/prometheus/prometheus.yml"
+
+log() { echo "promtool: $*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+module_version() {
+  local major minor patch
+  IFS=. read -r major minor patch <<<"$PROMETHEUS_VERSION"
+  printf 'v0.%d%02d.%d' "$major" "$minor" "$patch"
+}
+
+build() {
+  if [ -x "$BINARY" ]; then
+    log "already built: $BINARY"
+    return
+  fi
+  command -v go >/dev/null 2>&1 || die "Go is needed to build promtool (https://go.dev/dl/)"
+  local started=$SECONDS module source
+  module="github.com/prometheus/prometheus@$(module_version)"
+  log "building promtool $PROMETHEUS_VERSION from $module with $(go version)"
+  source="$(go mod download -json "$module" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+  [ -d "$source" ] || die "could not download $module"
+  WORK="$(mktemp -d)"
+  trap 'rm -rf "${WORK:-}"' EXIT
+  # The module cache is read-only; build in a copy. GOWORK=off: the release's go.work names
+  # modules that the published module zip does not contain.
+  cp -r "$source" "$WORK/prometheus"
+  chmod -R u+w "$WORK/prometheus"
+  rm -rf "$DIR.partial"
+  mkdir -p "$DIR.partial"
+  (
+    cd "$WORK/prometheus"
+    GOWORK=off CGO_ENABLED=0 go build -tags remove_all_sd -trimpath \
+      -ldflags "-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" \
+      -o "$DIR.partial/promtool" ./cmd/promtool
+  )
+  rm -rf "$DIR"
+  mv "$DIR.partial" "$DIR"
+  log "built $BINARY in $((SECONDS - started)) s"
+}
+
+main() {
+  case "${1:-}" in
+    build) build ;;
+    path)
+      [ -x "$BINARY" ] || die "not built yet: run scripts/promtool.sh build"
+      echo "$BINARY"
+      ;;
+    check)
+      build
+      "$BINARY" check config "$CONFIG"
+      ;;
+    *)
+      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+      [ -z "${1:-}" ] || [ "${1:-}" = help ] || exit 2
+      ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the native tools the workshop stack's tests (packages/workshop) run, so that CI needs
+# neither Docker nor a warm cache:
+#
+#   scripts/workshop-tools.sh build
+#
+#   - the OpenTelemetry Collector of infra/otel-collector/builder-config.yaml  (scripts/otelcol.sh)
+#   - promtool, at the Prometheus release of docker-compose.yml               (scripts/promtool.sh)
+#   - compose-check, the Compose Specification loader                         (scripts/compose-check.sh)
+#
+# Each lands in ~/.cache/mesh and is skipped when already there. Cold (empty Go caches) this
+# takes several minutes, most of it compiling the collector; warm it takes a second.
+set -euo pipefail
+
+SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+case "${1:-}" in
+  build)
+    started=$SECONDS
+    "$SCRIPTS/otelcol.sh" build
+    "$SCRIPTS/promtool.sh" build
+    "$SCRIPTS/compose-check.sh" build
+    echo "workshop-tools: ready in $((SECONDS - started)) s" >&2
+    ;;
+  *)
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    [ -z "${1:-}" ] || [ "${1:-}" = help ] || exit 2
+    ;;
+esac
