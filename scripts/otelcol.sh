@@ -65,7 +65,7 @@ build() {
   mkdir -p "$dir.partial"
   # The manifest leaves the output path out (it is machine-specific); add it to a copy.
   sed "s|^dist:|dist:\n  output_path: $dir.partial|" "$MANIFEST" >"$dir.partial/manifest.yaml"
-  log "building $(binary_name) with $("$builder" version 2>/dev/null | tail -n 1) and $(go version)"
+  log "building $(binary_name) with $("$builder" version 2>&1 | tail -n 1) and $(go version)"
   "$builder" --config "$dir.partial/manifest.yaml" >&2
   rm -rf "$dir"
   mv "$dir.partial" "$dir"
