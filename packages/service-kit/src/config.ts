@@ -1,4 +1,4 @@
-import { cleanEnv, EnvError, EnvMissingError, type ValidatorSpec } from 'envalid';
+import { cleanEnv, EnvError, EnvMissingError, makeValidator, type ValidatorSpec } from 'envalid';
 
 export { bool, num, port, str, url } from 'envalid';
 
@@ -30,4 +30,40 @@ export function loadConfig<S extends Record<string, ValidatorSpec<unknown>>>(
       if (problems.length > 0) throw new ConfigError(problems);
     },
   });
+}
+
+interface NumberSpec {
+  default?: number;
+  desc?: string;
+  /** Inclusive bounds. */
+  min?: number;
+  max?: number;
+}
+
+function bounded(kind: 'integer' | 'number', { min, max }: NumberSpec) {
+  return makeValidator<number>((input) => {
+    const value = Number(input);
+    const valid = kind === 'integer' ? Number.isSafeInteger(value) : Number.isFinite(value);
+    if (input.trim() === '' || !valid)
+      throw new EnvError(
+        `must be ${kind === 'integer' ? 'an integer' : 'a number'}, got "${input}"`,
+      );
+    if (min !== undefined && value < min)
+      throw new EnvError(`must be at least ${min}, got ${value}`);
+    if (max !== undefined && value > max)
+      throw new EnvError(`must be at most ${max}, got ${value}`);
+    return value;
+  });
+}
+
+/** A whole number within optional bounds, e.g. `int({ default: 600, min: 1, desc: '…' })`. */
+export function int(spec: NumberSpec) {
+  const { min: _min, max: _max, ...rest } = spec;
+  return bounded('integer', spec)(rest);
+}
+
+/** A number within optional bounds, e.g. a rate: `decimal({ default: 0.05, min: 0, max: 1 })`. */
+export function decimal(spec: NumberSpec) {
+  const { min: _min, max: _max, ...rest } = spec;
+  return bounded('number', spec)(rest);
 }

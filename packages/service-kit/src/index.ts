@@ -1,4 +1,4 @@
-export { bool, ConfigError, loadConfig, num, port, str, url } from './config';
+export { bool, ConfigError, decimal, int, loadConfig, num, port, str, url } from './config';
 export { AppError, type AppErrorOptions, toProblem } from './errors';
 export { checkReadiness, type Readiness, type ReadinessCheck } from './health';
 export {

@@ -1,5 +1,5 @@
 import { ORDER_EVENTS_TOPIC } from '@mesh/contracts';
-import { bool, ConfigError, loadConfig, num, port, str, url } from '@mesh/service-kit';
+import { bool, int, loadConfig, port, str, url } from '@mesh/service-kit';
 
 /** Every setting of the inventory service; the defaults run it against the local dev services. */
 const spec = {
@@ -17,15 +17,18 @@ const spec = {
     desc: 'pino log level',
   }),
   MIGRATE_ON_START: bool({ default: true, desc: 'Apply pending migrations at start' }),
-  CACHE_TTL_SECONDS: num({
+  CACHE_TTL_SECONDS: int({
+    min: 1,
     default: 60,
     desc: 'How long a cached product or product list lives in Redis, in seconds',
   }),
-  RESERVATION_TTL_MS: num({
+  RESERVATION_TTL_MS: int({
+    min: 1,
     default: 900_000,
     desc: 'How long stock stays reserved for an order that is neither committed nor released',
   }),
-  RESERVATION_SWEEP_INTERVAL_MS: num({
+  RESERVATION_SWEEP_INTERVAL_MS: int({
+    min: 1,
     default: 30_000,
     desc: 'How often expired reservations are released',
   }),
@@ -38,28 +41,22 @@ const spec = {
     desc: 'Consumer group in which this service reads the order events',
   }),
   ORDER_EVENTS_TOPIC: str({ default: ORDER_EVENTS_TOPIC, desc: 'Topic of the order events' }),
-  TOPIC_PARTITIONS: num({
+  TOPIC_PARTITIONS: int({
+    min: 1,
     default: 3,
     desc: 'Partitions of the order-events topics when this service creates them',
   }),
-  TOPIC_REPLICATION_FACTOR: num({
+  TOPIC_REPLICATION_FACTOR: int({
+    min: 1,
     default: 1,
     desc: 'Replication of the topics this service creates (1: single broker; production: 3)',
   }),
-  MESSAGE_MAX_ATTEMPTS: num({
+  MESSAGE_MAX_ATTEMPTS: int({
+    min: 1,
     default: 3,
     desc: 'Attempts for a failing order event before it goes to the dead-letter topic',
   }),
 };
-
-const POSITIVE = [
-  'CACHE_TTL_SECONDS',
-  'RESERVATION_TTL_MS',
-  'RESERVATION_SWEEP_INTERVAL_MS',
-  'TOPIC_PARTITIONS',
-  'TOPIC_REPLICATION_FACTOR',
-  'MESSAGE_MAX_ATTEMPTS',
-] as const;
 
 export interface Config {
   PORT: number;
@@ -82,12 +79,5 @@ export interface Config {
 
 /** Reads the configuration once at start; a missing or bad variable fails with its name. */
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  const config = loadConfig(spec, env);
-  // envalid's num() accepts 0, negatives and fractions; none of these is a usable duration,
-  // partition count or attempt limit.
-  const problems = POSITIVE.filter(
-    (name) => !(Number.isInteger(config[name]) && config[name] > 0),
-  ).map((name) => `${name} must be a positive integer (${spec[name].desc})`);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return loadConfig(spec, env);
 }

@@ -1,5 +1,5 @@
 import { ORDER_EVENTS_TOPIC } from '@mesh/contracts';
-import { bool, loadConfig, num, port, str, url } from '@mesh/service-kit';
+import { bool, int, loadConfig, port, str, url } from '@mesh/service-kit';
 
 const spec = {
   PORT: port({ default: 8084, desc: 'HTTP port (health and GET /notifications)' }),
@@ -20,19 +20,26 @@ const spec = {
   }),
   ORDER_EVENTS_TOPIC: str({ default: ORDER_EVENTS_TOPIC, desc: 'Topic of the order events' }),
   KAFKA_GROUP_ID: str({ default: 'notification', desc: 'Consumer group of this service' }),
-  TOPIC_PARTITIONS: num({
+  TOPIC_PARTITIONS: int({
+    min: 1,
     default: 3,
     desc: 'Partitions of order-events when this service creates it',
   }),
-  TOPIC_REPLICATION_FACTOR: num({
+  TOPIC_REPLICATION_FACTOR: int({
+    min: 1,
     default: 1,
     desc: 'Replication of the topics this service creates (1: single broker; production: 3)',
   }),
-  MESSAGE_MAX_ATTEMPTS: num({
+  MESSAGE_MAX_ATTEMPTS: int({
+    min: 1,
     default: 3,
     desc: 'Attempts for a failing message before it goes to the dead-letter topic',
   }),
-  EMAIL_LATENCY_MS: num({ default: 40, desc: 'Latency of the simulated e-mail provider (ms)' }),
+  EMAIL_LATENCY_MS: int({
+    min: 0,
+    default: 40,
+    desc: 'Latency of the simulated e-mail provider (ms)',
+  }),
 };
 
 // Spelt out: the inferred type would name envalid internals that declarations cannot.

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ORDER_EVENTS_TOPIC } from '@mesh/contracts';
-import { bool, loadConfig, num, port, str, url } from '@mesh/service-kit';
+import { bool, int, loadConfig, port, str, url } from '@mesh/service-kit';
 
 /** The order service's configuration: every variable, documented, with defaults for local dev. */
 const spec = {
@@ -21,19 +21,25 @@ const spec = {
     desc: 'Base URL of the inventory service',
   }),
   PAYMENT_URL: url({ default: 'http://127.0.0.1:8082', desc: 'Base URL of the payment service' }),
-  INVENTORY_TIMEOUT_MS: num({ default: 2_000, desc: 'Time limit of one call to inventory' }),
-  PAYMENT_TIMEOUT_MS: num({ default: 5_000, desc: 'Time limit of one call to payment' }),
-  ORDER_RECOVERY_AFTER_MS: num({
+  INVENTORY_TIMEOUT_MS: int({
+    min: 1,
+    default: 2_000,
+    desc: 'Time limit of one call to inventory',
+  }),
+  PAYMENT_TIMEOUT_MS: int({ min: 1, default: 5_000, desc: 'Time limit of one call to payment' }),
+  ORDER_RECOVERY_AFTER_MS: int({
+    min: 0,
     default: 60_000,
     // Must be well above the longest a request can take (inventory + payment time limits),
     // so the job never finishes an order that a request is still working on.
     desc: 'An order still in progress after this long is finished by the recovery job',
   }),
-  ORDER_RECOVERY_INTERVAL_MS: num({
+  ORDER_RECOVERY_INTERVAL_MS: int({
+    min: 1,
     default: 15_000,
     desc: 'Pause between two passes of the recovery job',
   }),
-  BODY_LIMIT_BYTES: num({ default: 16_384, desc: 'Largest request body accepted' }),
+  BODY_LIMIT_BYTES: int({ min: 1, default: 16_384, desc: 'Largest request body accepted' }),
   KAFKA_BROKERS: str({
     default: '127.0.0.1:19092',
     desc: 'Kafka bootstrap servers, comma-separated',
@@ -42,21 +48,29 @@ const spec = {
     default: ORDER_EVENTS_TOPIC,
     desc: 'Topic the outbox relay publishes order events to',
   }),
-  TOPIC_PARTITIONS: num({
+  TOPIC_PARTITIONS: int({
+    min: 1,
     default: 3,
     desc: 'Partitions of the order events topic when this service creates it',
   }),
-  TOPIC_REPLICATION_FACTOR: num({
+  TOPIC_REPLICATION_FACTOR: int({
+    min: 1,
     default: 1,
     desc: 'Replication of the topic this service creates (1: single broker; production: 3)',
   }),
-  OUTBOX_POLL_INTERVAL_MS: num({
+  OUTBOX_POLL_INTERVAL_MS: int({
+    min: 1,
     default: 250,
     // New events wake the relay at once; the poll is for events another replica committed.
     desc: 'Pause between two outbox relay passes that found nothing more to publish',
   }),
-  OUTBOX_BATCH_SIZE: num({ default: 50, desc: 'Outbox events locked and published per pass' }),
-  OUTBOX_RETENTION_MS: num({
+  OUTBOX_BATCH_SIZE: int({
+    min: 1,
+    default: 50,
+    desc: 'Outbox events locked and published per pass',
+  }),
+  OUTBOX_RETENTION_MS: int({
+    min: 1,
     default: 86_400_000,
     desc: 'How long published outbox events are kept before they are deleted (ms)',
   }),
