@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { eventually } from '@mesh/testkit';
 import { createLogger } from '../src/logger';
 import { type OtlpCapture, startOtlpCapture } from '../src/testing';
 import { Fixture, fastExportEnv } from './support/fixture';
@@ -64,12 +65,18 @@ describe.each(['express', 'fastify'])('logs inside a %s request', (framework) =>
     const { traceId, spanId } = (await response.json()) as { traceId: string; spanId: string };
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
 
-    const line = server
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((l) => l.msg === 'handled a request');
+    // The answer can arrive before the child's stdout reaches this process through its pipe.
+    const line = await eventually(
+      () =>
+        server
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((l) => l.msg === 'handled a request'),
+      'the log line on stdout',
+      { timeoutMs: 5_000 },
+    );
     expect(line).toMatchObject({ trace_id: traceId, span_id: spanId, level: 'info' });
 
     const record = await capture.waitFor(
