@@ -12,15 +12,9 @@
 # overrides ~/.cache/mesh). Building it takes seconds and needs Go and the Go module proxy.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${MESH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh}"
+# shellcheck source=scripts/lib/go-tool.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh" compose-check
 SOURCE="$ROOT/packages/workshop/tools/compose-check"
-
-log() { echo "compose-check: $*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
 
 binary_path() {
   local hash
@@ -28,33 +22,16 @@ binary_path() {
   echo "$CACHE/compose-check/$hash/compose-check"
 }
 
-build() {
-  local binary
-  binary="$(binary_path)"
-  if [ -x "$binary" ]; then
-    log "already built: $binary"
-    return
-  fi
-  command -v go >/dev/null 2>&1 || die "Go is needed to build the checker (https://go.dev/dl/)"
-  local started=$SECONDS
-  mkdir -p "$(dirname "$binary")"
-  (cd "$SOURCE" && CGO_ENABLED=0 go build -trimpath -o "$binary.partial" .)
-  mv "$binary.partial" "$binary"
-  log "built $binary in $((SECONDS - started)) s"
-}
+compile() { (cd "$SOURCE" && CGO_ENABLED=0 go build -trimpath -o "$1/compose-check" .); }
+
+build() { go_tool_build "$(binary_path)" "the checker" compile; }
 
 case "${1:-}" in
   build) build ;;
-  path)
-    [ -x "$(binary_path)" ] || die "not built yet: run scripts/compose-check.sh build"
-    binary_path
-    ;;
+  path) go_tool_path "$(binary_path)" "not built yet: run scripts/compose-check.sh build" ;;
   check)
     build
     "$(binary_path)" "${2:-$ROOT/docker-compose.yml}"
     ;;
-  *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
-    [ -z "${1:-}" ] || [ "${1:-}" = help ] || exit 2
-    ;;
+  *) go_tool_usage 13 "${1:-}" ;;
 esac

@@ -16,41 +16,22 @@ set -euo pipefail
 # Keep in step with the grafana/k6 image in docker-compose.yml.
 K6_VERSION=1.8.1
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${MESH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh}"
+# shellcheck source=scripts/lib/go-tool.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh" k6.sh
 DIR="$CACHE/k6-$K6_VERSION"
 BINARY="$DIR/k6"
 SCENARIOS="$ROOT/k6/scenarios"
 
-log() { echo "k6.sh: $*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
+compile() {
+  log "building k6 $K6_VERSION with $(go version)"
+  go_tool_install "$1" "go.k6.io/k6@v$K6_VERSION"
 }
 
 install() {
-  if [ -x "$BINARY" ]; then
-    log "already built: $BINARY"
-    return
-  fi
-  command -v go >/dev/null 2>&1 || die "Go is needed to build k6 (https://go.dev/dl/)"
-  local started=$SECONDS
-  log "building k6 $K6_VERSION with $(go version)"
-  rm -rf "$DIR.partial"
-  mkdir -p "$DIR.partial"
-  # Built into a side directory and moved in place at the end, so an interrupted build never
-  # leaves a half-written binary that `install` would then take as done.
-  CGO_ENABLED=0 GOBIN="$DIR.partial" go install -trimpath -ldflags "-s -w" \
-    "go.k6.io/k6@v$K6_VERSION"
-  rm -rf "$DIR"
-  mv "$DIR.partial" "$DIR"
-  log "built $BINARY in $((SECONDS - started)) s"
+  go_tool_build "$BINARY" k6 compile
 }
 
-binary() {
-  [ -x "$BINARY" ] || die "k6 is not built yet: run scripts/k6.sh install"
-  echo "$BINARY"
-}
+binary() { go_tool_path "$BINARY" "k6 is not built yet: run scripts/k6.sh install"; }
 
 main() {
   case "${1:-}" in
@@ -73,10 +54,7 @@ main() {
       done
       log "every scenario parses"
       ;;
-    *)
-      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
-      [ -z "${1:-}" ] || [ "${1:-}" = help ] || exit 2
-      ;;
+    *) go_tool_usage 13 "${1:-}" ;;
   esac
 }
 

@@ -15,16 +15,10 @@
 # A cold build takes a few minutes (module downloads and compiling ~300 packages).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${MESH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh}"
+# shellcheck source=scripts/lib/go-tool.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh" otelcol
 MANIFEST="$ROOT/infra/otel-collector/builder-config.yaml"
 CONFIG="$ROOT/infra/otel-collector/config.yaml"
-
-log() { echo "otelcol: $*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
 
 # The builder's version is the distribution's version: ocb generates the collector's main
 # package against its own release of the collector libraries.
@@ -45,51 +39,32 @@ build_dir() {
 
 binary_path() { echo "$(build_dir)/$(binary_name)"; }
 
-build() {
-  local binary dir version builder started
-  binary="$(binary_path)"
-  if [ -x "$binary" ]; then
-    log "already built: $binary"
-    return
-  fi
-  command -v go >/dev/null 2>&1 || die "Go is needed to build the collector (https://go.dev/dl/)"
+compile() {
+  local output=$1 version builder
   version="$(builder_version)"
   builder="$CACHE/otelcol/builder-$version/builder"
-  started=$SECONDS
   if [ ! -x "$builder" ]; then
     log "installing the OpenTelemetry Collector Builder $version"
-    GOBIN="$(dirname "$builder")" go install "go.opentelemetry.io/collector/cmd/builder@$version"
+    go_tool_install "$(dirname "$builder")" "go.opentelemetry.io/collector/cmd/builder@$version"
   fi
-  dir="$(build_dir)"
-  rm -rf "$dir.partial"
-  mkdir -p "$dir.partial"
   # The manifest leaves the output path out (it is machine-specific); add it to a copy.
-  sed "s|^dist:|dist:\n  output_path: $dir.partial|" "$MANIFEST" >"$dir.partial/manifest.yaml"
+  sed "s|^dist:|dist:\n  output_path: $output|" "$MANIFEST" >"$output/manifest.yaml"
   log "building $(binary_name) with $("$builder" version 2>&1 | tail -n 1) and $(go version)"
-  "$builder" --config "$dir.partial/manifest.yaml" >&2
-  rm -rf "$dir"
-  mv "$dir.partial" "$dir"
-  log "built $(binary_path) in $((SECONDS - started)) s"
+  "$builder" --config "$output/manifest.yaml" >&2
 }
+
+build() { go_tool_build "$(binary_path)" "the collector" compile; }
 
 main() {
   case "${1:-}" in
     build) build ;;
-    path)
-      local binary
-      binary="$(binary_path)"
-      [ -x "$binary" ] || die "not built yet: run scripts/otelcol.sh build"
-      echo "$binary"
-      ;;
+    path) go_tool_path "$(binary_path)" "not built yet: run scripts/otelcol.sh build" ;;
     validate)
       build
       "$(binary_path)" validate --config "$CONFIG"
       log "$CONFIG is valid"
       ;;
-    *)
-      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
-      [ -z "${1:-}" ] || [ "${1:-}" = help ] || exit 2
-      ;;
+    *) go_tool_usage 15 "${1:-}" ;;
   esac
 }
 

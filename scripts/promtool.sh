@@ -17,17 +17,11 @@ set -euo pipefail
 # Keep in step with the prom/prometheus image in docker-compose.yml (a test checks it).
 PROMETHEUS_VERSION=3.15.0
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${MESH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh}"
+# shellcheck source=scripts/lib/go-tool.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh" promtool
 DIR="$CACHE/promtool-$PROMETHEUS_VERSION"
 BINARY="$DIR/promtool"
 CONFIG="$ROOT/infra/prometheus/prometheus.yml"
-
-log() { echo "promtool: $*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
 
 module_version() {
   local major minor patch
@@ -35,13 +29,8 @@ module_version() {
   printf 'v0.%d%02d.%d' "$major" "$minor" "$patch"
 }
 
-build() {
-  if [ -x "$BINARY" ]; then
-    log "already built: $BINARY"
-    return
-  fi
-  command -v go >/dev/null 2>&1 || die "Go is needed to build promtool (https://go.dev/dl/)"
-  local started=$SECONDS module source
+compile() {
+  local output=$1 module source
   module="github.com/prometheus/prometheus@$(module_version)"
   log "building promtool $PROMETHEUS_VERSION from $module with $(go version)"
   source="$(go mod download -json "$module" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
@@ -52,34 +41,25 @@ build() {
   # modules that the published module zip does not contain.
   cp -r "$source" "$WORK/prometheus"
   chmod -R u+w "$WORK/prometheus"
-  rm -rf "$DIR.partial"
-  mkdir -p "$DIR.partial"
   (
     cd "$WORK/prometheus"
     GOWORK=off CGO_ENABLED=0 go build -tags remove_all_sd -trimpath \
       -ldflags "-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" \
-      -o "$DIR.partial/promtool" ./cmd/promtool
+      -o "$output/promtool" ./cmd/promtool
   )
-  rm -rf "$DIR"
-  mv "$DIR.partial" "$DIR"
-  log "built $BINARY in $((SECONDS - started)) s"
 }
+
+build() { go_tool_build "$BINARY" promtool compile; }
 
 main() {
   case "${1:-}" in
     build) build ;;
-    path)
-      [ -x "$BINARY" ] || die "not built yet: run scripts/promtool.sh build"
-      echo "$BINARY"
-      ;;
+    path) go_tool_path "$BINARY" "not built yet: run scripts/promtool.sh build" ;;
     check)
       build
       "$BINARY" check config "$CONFIG"
       ;;
-    *)
-      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
-      [ -z "${1:-}" ] || [ "${1:-}" = help ] || exit 2
-      ;;
+    *) go_tool_usage 12 "${1:-}" ;;
   esac
 }
 
