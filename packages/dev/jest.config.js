@@ -1,0 +1,5 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  preset: '@mesh/jest-config',
+  testTimeout: 120_000,
+};
