@@ -140,7 +140,7 @@ export async function runMesh(options: RunOptions): Promise<number> {
   const first = await Promise.race([startup, stopRequested]);
   if (first instanceof Error) {
     if (!stopping) {
-      say(`run: ${first.message}; its log above says why. Stopping.\n`);
+      say(`run: ${first.message}; its log lines say why. Stopping.\n`);
       exitCode = 1;
     }
   } else if (first === 'started') {
@@ -160,15 +160,7 @@ export async function runMesh(options: RunOptions): Promise<number> {
   stopping = true;
 
   say('run: stopping the five services, then the collector\n');
-  const services = children.filter((child) => child.name !== 'otelcol');
-  const collector = children.filter((child) => child.name === 'otelcol');
-  const stoppedInTime = [
-    ...(await Promise.all(services.map((child) => child.stop(SERVICE_STOP_MS)))),
-    ...(await Promise.all(collector.map((child) => child.stop(COLLECTOR_STOP_MS)))),
-  ];
-  const killed = [...services, ...collector]
-    .filter((_, index) => !stoppedInTime[index])
-    .map((child) => child.name);
+  const killed = await stopInOrder(children);
   if (killed.length > 0) say(`run: killed after the time limit: ${killed.join(', ')}\n`);
   say(
     backing.startedHere
@@ -180,6 +172,22 @@ export async function runMesh(options: RunOptions): Promise<number> {
   for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   process.off('exit', killAll);
   return exitCode;
+}
+
+/**
+ * The services first, then the collector, so that it still receives what they flush on the way
+ * out. Resolves with the names of those that had to be killed.
+ */
+async function stopInOrder(children: Child[]): Promise<string[]> {
+  const services = children.filter((child) => child.name !== 'otelcol');
+  const collector = children.filter((child) => child.name === 'otelcol');
+  const stoppedInTime = [
+    ...(await Promise.all(services.map((child) => child.stop(SERVICE_STOP_MS)))),
+    ...(await Promise.all(collector.map((child) => child.stop(COLLECTOR_STOP_MS)))),
+  ];
+  return [...services, ...collector]
+    .filter((_, index) => !stoppedInTime[index])
+    .map((child) => child.name);
 }
 
 type Built = { ok: true; path: string } | { ok: false; error: string };

@@ -1,7 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { freePort, startKafka, startPostgres, startRedis, uniqueName } from '@mesh/testkit';
+import {
+  eventually,
+  freePort,
+  startKafka,
+  startPostgres,
+  startRedis,
+  uniqueName,
+} from '@mesh/testkit';
 
 /*
  * The runner behind scripts/run.sh, started as run.sh starts it (node dist/main.js) but with its
@@ -24,21 +31,6 @@ const PORT_VARIABLES = [
   'COLLECTOR_METRICS_PORT',
   'COLLECTOR_TELEMETRY_PORT',
 ];
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -105,13 +97,13 @@ describe('scripts/run.sh: Mesh run natively', () => {
       for (const pid of Object.values(pids)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     });
 
-    await until(
-      'the runner to say Mesh is running',
-      async () => {
+    await eventually(
+      () => {
         if (runner.exitCode !== null) throw new Error(`the runner exited:\n${stderr}`);
         return stderr.includes('Mesh is running natively') ? true : undefined;
       },
-      90_000,
+      'the runner to say Mesh is running',
+      { timeoutMs: 90_000, intervalMs: 250 },
     ).catch((error: Error) => {
       throw new Error(
         `${error.message}\n--- stderr ---\n${stderr}\n--- stdout (tail) ---\n${stdout.slice(-4000)}`,
@@ -160,8 +152,7 @@ describe('scripts/run.sh: Mesh run natively', () => {
   it('then the collector received spans from all five services, each under its own name', async () => {
     // span_metrics turns every span the collector receives into a call count per service.name.
     const metrics = `http://127.0.0.1:${ports.COLLECTOR_METRICS_PORT}/metrics`;
-    const named = await until(
-      `span metrics of ${SERVICES.join(', ')} at ${metrics}`,
+    const named = await eventually(
       async () => {
         const text = await (await fetch(metrics)).text();
         const names = new Set(
@@ -171,7 +162,8 @@ describe('scripts/run.sh: Mesh run natively', () => {
         );
         return SERVICES.every((name) => names.has(name)) ? [...names].sort() : undefined;
       },
-      45_000,
+      `span metrics of ${SERVICES.join(', ')} at ${metrics}`,
+      { timeoutMs: 45_000, intervalMs: 500 },
     );
     expect(named).toEqual([...SERVICES].sort());
   }, 60_000);
