@@ -24,6 +24,11 @@ export interface StackOptions {
   kafkaPrefix: string;
   /** OTLP/HTTP endpoint the services export traces, metrics and logs to. */
   otlpEndpoint?: string;
+  /**
+   * How they encode it: http/json for an OTLP capture, which reads nothing else. Unset, the
+   * SDK's default applies (http/protobuf), as in compose.
+   */
+  otlpProtocol?: 'http/json' | 'http/protobuf';
   /** Extra variables per service, e.g. a payment decline rate. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
 }
@@ -145,6 +150,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...(options.otlpEndpoint
       ? {
           OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint,
+          ...(options.otlpProtocol ? { OTEL_EXPORTER_OTLP_PROTOCOL: options.otlpProtocol } : {}),
           // Export within a fraction of a second so tests wait briefly.
           OTEL_BSP_SCHEDULE_DELAY: '100',
           OTEL_BLRP_SCHEDULE_DELAY: '100',

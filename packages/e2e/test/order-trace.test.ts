@@ -1,5 +1,5 @@
 import { ALWAYS_DECLINED_CUSTOMER } from '@mesh/contracts';
-import type { CapturedSpan } from '@mesh/telemetry/testing';
+import type { CapturedSpan } from '@mesh/otlp-capture';
 import {
   api,
   type Environment,

@@ -1,3 +1,6 @@
+// The entry for business code. It loads no SDK, exporter or instrumentation: those come with
+// the preload (`@mesh/telemetry/register`), and test tools with `@mesh/telemetry-testing`.
+export { ATTR_DEPLOYMENT_ENVIRONMENT_NAME } from './attributes';
 export {
   captureTraceContext,
   contextFromCarrier,
@@ -5,6 +8,5 @@ export {
   withTraceContext,
 } from './context';
 export { createLogger, type Logger, type LoggerSettings } from './logger';
-export { ATTR_DEPLOYMENT_ENVIRONMENT_NAME } from './resource';
-export { type ShutdownResult, shutdownTelemetry, startTelemetry } from './sdk';
+export { type ShutdownResult, shutdownTelemetry } from './shutdown';
 export { inSpan, recordError, type SpanOptions } from './spans';

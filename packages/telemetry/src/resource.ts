@@ -1,34 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import { ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-
-// Not yet in the stable semantic conventions export, so named here.
-// https://opentelemetry.io/docs/specs/semconv/resource/deployment-environment/
-export const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME } from './attributes';
 
 /**
- * The base resource every Mesh process starts from: the SDK defaults plus a fallback
- * `service.version` (the version in the package.json of the working directory) and
- * `deployment.environment.name` ("development").
+ * The base resource every Mesh process starts from: the SDK defaults plus fallbacks taken from
+ * the package.json of the working directory (the service's own, under `pnpm start` and in the
+ * image): `service.name` from its name without the scope (`@mesh/order` → `order`) instead of
+ * the SDK's `unknown_service:node`, `service.version` from its version; and
+ * `deployment.environment.name` "development".
  *
  * These are only fallbacks. The NodeSDK merges the env, process and host detectors on top, so
  * `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` always win.
  */
 export function baseResource(cwd: string = process.cwd()): Resource {
   const fallbacks: Record<string, string> = { [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: 'development' };
-  const version = readPackageVersion(cwd);
+  const { name, version } = readPackage(cwd);
+  if (name) fallbacks[ATTR_SERVICE_NAME] = name.replace(/^@[^/]+\//, '');
   if (version) fallbacks[ATTR_SERVICE_VERSION] = version;
   return defaultResource().merge(resourceFromAttributes(fallbacks));
 }
 
-function readPackageVersion(cwd: string): string | undefined {
+function readPackage(cwd: string): { name?: string; version?: string } {
+  let pkg: { name?: unknown; version?: unknown };
   try {
-    const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as {
-      version?: unknown;
-    };
-    return typeof pkg.version === 'string' ? pkg.version : undefined;
+    pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
   } catch {
-    return undefined;
+    return {};
   }
+  return {
+    ...(typeof pkg.name === 'string' && pkg.name !== '' ? { name: pkg.name } : {}),
+    ...(typeof pkg.version === 'string' ? { version: pkg.version } : {}),
+  };
 }

@@ -1,14 +1,24 @@
-import { diag } from '@opentelemetry/api';
+/*
+ * The OpenTelemetry SDK of a Mesh process: `@mesh/telemetry/sdk`. Services reach it only through
+ * the preload (`@mesh/telemetry/register`); `@mesh/telemetry-testing` starts it with in-memory
+ * processors.
+ *
+ * Exporters are not imported here: for each signal the NodeSDK builds the OTLP exporter that
+ * `OTEL_EXPORTER_OTLP_PROTOCOL` (or `OTEL_EXPORTER_OTLP_<SIGNAL>_PROTOCOL`) names, http/protobuf
+ * by default, http/json or grpc otherwise, from exporter packages that are its own dependencies.
+ * So this package declares none of them.
+ */
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { createInstrumentations } from './instrumentations';
 import { baseResource } from './resource';
+import { runningSdk, setRunningSdk } from './running-sdk';
 
 /**
- * Components that replace the env-configured exporters. Only the testing entry point passes
- * these; services are configured by `OTEL_*` variables alone.
+ * Components that replace the env-configured exporters. Only the test tools pass these;
+ * services are configured by `OTEL_*` variables alone.
  */
 export interface TelemetryOverrides {
   spanProcessors?: SpanProcessor[];
@@ -17,10 +27,6 @@ export interface TelemetryOverrides {
 }
 
 type Signal = 'TRACES' | 'METRICS' | 'LOGS';
-
-// One SDK per process, even if two copies of this package end up loaded.
-const SDK_KEY = Symbol.for('@mesh/telemetry/sdk');
-type Holder = { [SDK_KEY]?: NodeSDK };
 
 /**
  * Exporting is on for a signal only when an OTLP endpoint is configured for it, or when its
@@ -42,12 +48,11 @@ function exportConfigured(signal: Signal, env: NodeJS.ProcessEnv): boolean {
  * (+`_ARG`), `OTEL_PROPAGATORS`, `OTEL_SDK_DISABLED`, `OTEL_LOG_LEVEL`.
  * https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/
  *
- * Idempotent: a second call returns the running SDK.
+ * Idempotent: while an SDK runs, a second call changes nothing. `shutdownTelemetry` (from the
+ * main entry) stops it.
  */
-export function startTelemetry(overrides: TelemetryOverrides = {}, env = process.env): NodeSDK {
-  const holder = globalThis as Holder;
-  const running = holder[SDK_KEY];
-  if (running) return running;
+export function startTelemetry(overrides: TelemetryOverrides = {}, env = process.env): void {
+  if (runningSdk()) return;
 
   const sdk = new NodeSDK({
     resource: baseResource(),
@@ -60,43 +65,5 @@ export function startTelemetry(overrides: TelemetryOverrides = {}, env = process
     metricReaders: overrides.metricReaders ?? (exportConfigured('METRICS', env) ? undefined : []),
   });
   sdk.start();
-  holder[SDK_KEY] = sdk;
-  return sdk;
-}
-
-export interface ShutdownResult {
-  /** Every signal flushed and closed within the limit. */
-  flushed: boolean;
-  /** The limit ran out first; whatever was still queued is dropped. */
-  timedOut: boolean;
-}
-
-/**
- * Flushes and stops all signals, giving up after `timeoutMs`. Never throws: a dead collector
- * must not keep a process from exiting or turn a clean shutdown into a crash.
- */
-export async function shutdownTelemetry(
-  options: { timeoutMs?: number } = {},
-): Promise<ShutdownResult> {
-  const holder = globalThis as Holder;
-  const sdk = holder[SDK_KEY];
-  if (!sdk) return { flushed: true, timedOut: false };
-  delete holder[SDK_KEY];
-
-  const timeoutMs = options.timeoutMs ?? 5_000;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    timer.unref();
-  });
-  try {
-    const outcome = await Promise.race([sdk.shutdown().then(() => 'done' as const), timeout]);
-    if (outcome === 'timeout') diag.warn(`telemetry shutdown gave up after ${timeoutMs} ms`);
-    return { flushed: outcome === 'done', timedOut: outcome === 'timeout' };
-  } catch (error) {
-    diag.warn('telemetry shutdown failed', error);
-    return { flushed: false, timedOut: false };
-  } finally {
-    clearTimeout(timer);
-  }
+  setRunningSdk(sdk);
 }

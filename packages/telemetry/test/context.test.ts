@@ -1,12 +1,12 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { captureTraceContext, contextFromCarrier, withTraceContext } from '../src/context';
-import { startInMemoryTelemetry } from '../src/testing/in-memory';
+import { startSpanRecorder } from './support/span-recorder';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
 
 describe('stored trace context', () => {
-  const telemetry = startInMemoryTelemetry();
+  const telemetry = startSpanRecorder();
   afterAll(() => telemetry.shutdown());
 
   it('when the context of an active span is captured and restored later, then new spans join that trace as its children', async () => {

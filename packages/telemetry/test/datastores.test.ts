@@ -1,5 +1,5 @@
+import { type OtlpCapture, startOtlpCapture } from '@mesh/otlp-capture';
 import { startPostgres, startRedis, type TestPostgres, type TestRedis } from '@mesh/testkit';
-import { type OtlpCapture, startOtlpCapture } from '../src/testing';
 import { Fixture, fastExportEnv } from './support/fixture';
 
 describe('PostgreSQL and Redis spans against the real servers', () => {

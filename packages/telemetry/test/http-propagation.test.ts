@@ -1,5 +1,5 @@
-import type { CapturedSpan, OtlpCapture } from '../src/testing';
-import { startOtlpCapture } from '../src/testing';
+import type { CapturedSpan, OtlpCapture } from '@mesh/otlp-capture';
+import { startOtlpCapture } from '@mesh/otlp-capture';
 import { Fixture, fastExportEnv } from './support/fixture';
 
 type Ready = { type: string; port: number };

@@ -1,6 +1,6 @@
+import { type CapturedSpan, type OtlpCapture, startOtlpCapture } from '@mesh/otlp-capture';
 import { startKafka, type TestKafka, uniqueName } from '@mesh/testkit';
 import { Kafka, logLevel } from 'kafkajs';
-import { type CapturedSpan, type OtlpCapture, startOtlpCapture } from '../src/testing';
 import { Fixture, fastExportEnv } from './support/fixture';
 
 type Published = { traceId: string; spanId: string; key: string };

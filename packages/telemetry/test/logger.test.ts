@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
+import { type OtlpCapture, startOtlpCapture } from '@mesh/otlp-capture';
 import { eventually } from '@mesh/testkit';
 import { createLogger } from '../src/logger';
-import { type OtlpCapture, startOtlpCapture } from '../src/testing';
 import { Fixture, fastExportEnv } from './support/fixture';
 
 function memoryDestination(): { lines: () => Record<string, unknown>[]; stream: Writable } {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { type OtlpCapture, startOtlpCapture } from '../src/testing';
+import { type OtlpCapture, startOtlpCapture } from '@mesh/otlp-capture';
 import { Fixture } from './support/fixture';
 
 type Ready = { type: string; port: number };

@@ -1,9 +1,9 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { inSpan } from '../src/spans';
-import { startInMemoryTelemetry } from '../src/testing/in-memory';
+import { startSpanRecorder } from './support/span-recorder';
 
 describe('inSpan', () => {
-  const telemetry = startInMemoryTelemetry();
+  const telemetry = startSpanRecorder();
   const tracer = trace.getTracer('test');
   afterEach(() => telemetry.reset());
   afterAll(() => telemetry.shutdown());

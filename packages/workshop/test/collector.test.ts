@@ -6,7 +6,7 @@ import {
   type CapturedValue,
   type OtlpCapture,
   startOtlpCapture,
-} from '@mesh/telemetry/testing';
+} from '@mesh/otlp-capture';
 import { startKafka, startPostgres, startRedis, uniqueName } from '@mesh/testkit';
 import { parse } from 'yaml';
 import {
@@ -177,7 +177,8 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
           {
             extensions: { health_check: { endpoint: `127.0.0.1:${tempoHealth}` } },
             receivers: { otlp: { protocols: { grpc: { endpoint: `127.0.0.1:${tempoPort}` } } } },
-            exporters: { otlp_http: { endpoint: capture.url } },
+            // The capture reads OTLP/JSON only.
+            exporters: { otlp_http: { endpoint: capture.url, encoding: 'json' } },
             service: {
               extensions: ['health_check'],
               telemetry: { metrics: { level: 'none' } },
@@ -212,7 +213,11 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
                 endpoint: `127.0.0.1:${tempoPort}`,
                 retry_on_failure: { enabled: false },
               },
-              'otlp_http/loki': { endpoint: capture.url, retry_on_failure: { enabled: false } },
+              'otlp_http/loki': {
+                endpoint: capture.url,
+                encoding: 'json',
+                retry_on_failure: { enabled: false },
+              },
               prometheus: { endpoint: `127.0.0.1:${prometheus}` },
             },
             // Metrics every second instead of every 15 s, so the test waits briefly.
@@ -244,6 +249,7 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
         redisKeyPrefix: redis.keyPrefix,
         kafkaBrokers: kafka.brokers,
         kafkaPrefix: `${uniqueName('workshop')}.`,
+        // No protocol: the services export OTLP/protobuf, the SDK default, as in compose.
         otlpEndpoint: otlpHttp,
       });
       cleanup.push(() => stack.stop());

@@ -1,4 +1,4 @@
-import { startInMemoryTelemetry } from '@mesh/telemetry/testing';
+import { startInMemoryTelemetry } from '@mesh/telemetry-testing';
 import { startRedis, type TestRedis } from '@mesh/testkit';
 import { API_KEY } from './support/api-keys';
 import { type FakeService, problem } from './support/fake-service';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderEvent } from '@mesh/contracts';
-import { type InMemoryTelemetry, startInMemoryTelemetry } from '@mesh/telemetry/testing';
+import { type InMemoryTelemetry, startInMemoryTelemetry } from '@mesh/telemetry-testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { applyOrderEvent } from '../src/domain/apply-order-event';
 import { releaseExpiredReservations } from '../src/domain/expire-reservations';

@@ -7,7 +7,7 @@ import {
   type Producer,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
-import { startInMemoryTelemetry } from '@mesh/telemetry/testing';
+import { startInMemoryTelemetry } from '@mesh/telemetry-testing';
 import { eventually, startKafka, type TestKafka, uniqueName } from '@mesh/testkit';
 import { SpanStatusCode } from '@opentelemetry/api';
 import {

@@ -1,6 +1,6 @@
 import { type Order, OrderEvent } from '@mesh/contracts';
 import { compileValidator } from '@mesh/service-kit';
-import { startInMemoryTelemetry } from '@mesh/telemetry/testing';
+import { startInMemoryTelemetry } from '@mesh/telemetry-testing';
 import { uniqueName } from '@mesh/testkit';
 import { purgePublishedEvents } from '../src/data/outbox.repository';
 import { recoverStaleOrders } from '../src/domain/recover-orders';

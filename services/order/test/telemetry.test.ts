@@ -1,4 +1,4 @@
-import { startInMemoryTelemetry } from '@mesh/telemetry/testing';
+import { startInMemoryTelemetry } from '@mesh/telemetry-testing';
 import { SpanStatusCode } from '@opentelemetry/api';
 import {
   newCustomer,

@@ -1,5 +1,5 @@
 import { ALWAYS_DECLINED_CUSTOMER } from '@mesh/contracts';
-import { startInMemoryTelemetry } from '@mesh/telemetry/testing';
+import { startInMemoryTelemetry } from '@mesh/telemetry-testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
   chargeRequest,

@@ -1,4 +1,4 @@
-import { type OtlpCapture, startOtlpCapture } from '@mesh/telemetry/testing';
+import { type OtlpCapture, startOtlpCapture } from '@mesh/otlp-capture';
 import {
   type DedicatedKafka,
   startDedicatedKafka,
@@ -53,6 +53,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       kafkaBrokers: kafka.brokers,
       kafkaPrefix: `${uniqueName('e2e')}.`,
       otlpEndpoint: capture.url,
+      otlpProtocol: 'http/json',
       env: options.env ?? {},
     });
     const db = new Pool({ connectionString: postgres.url, max: 4 });

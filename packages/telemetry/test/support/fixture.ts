@@ -41,6 +41,7 @@ export class Fixture {
     });
   }
 
+  /** `env` adds to the defaults below; a variable given as undefined is left unset. */
   static start(
     name: string,
     env: Record<string, string | undefined>,
@@ -52,7 +53,14 @@ export class Fixture {
       [...nodeFlags, '--require', REGISTER, '--import', 'tsx', program],
       {
         cwd: PACKAGE_DIR,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, OTEL_SERVICE_NAME: name, ...env },
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          OTEL_SERVICE_NAME: name,
+          // The OTLP capture reads OTLP/JSON only.
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          ...env,
+        },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       },
     );

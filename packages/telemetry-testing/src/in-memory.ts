@@ -1,8 +1,5 @@
-import {
-  InMemoryLogRecordExporter,
-  type ReadableLogRecord,
-  SimpleLogRecordProcessor,
-} from '@opentelemetry/sdk-logs';
+import { shutdownTelemetry } from '@mesh/telemetry';
+import { startTelemetry } from '@mesh/telemetry/sdk';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -14,13 +11,10 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { shutdownTelemetry, startTelemetry } from '../sdk';
 
 export interface InMemoryTelemetry {
   /** Spans ended so far (waits for exports under way). */
   spans(): Promise<ReadableSpan[]>;
-  /** Log records emitted so far (waits for exports under way). */
-  logs(): Promise<ReadableLogRecord[]>;
   /** Collects and returns the current metric values (cumulative). */
   collectMetrics(): Promise<ResourceMetrics[]>;
   /** Forget what was captured so far. */
@@ -29,39 +23,34 @@ export interface InMemoryTelemetry {
 }
 
 /**
- * The SDK exactly as services run it, but with in-memory exporters and synchronous processors,
- * for unit tests that assert spans, logs and metrics in the same process.
+ * The SDK exactly as services run it, but with in-memory exporters and a synchronous span
+ * processor, for unit tests that assert spans and metrics in the same process. Log records are
+ * not exported.
  *
  * Call it before loading the code under test. Library auto-instrumentation relies on require
  * hooks that jest's module loader bypasses, so in jest this covers spans made through
- * `@opentelemetry/api`; library spans are asserted with the OTLP capture receiver against real
- * processes instead.
+ * `@opentelemetry/api`; library spans are asserted with the OTLP capture receiver
+ * (`@mesh/otlp-capture`) against real processes instead.
  */
 export function startInMemoryTelemetry(): InMemoryTelemetry {
   const spanExporter = new InMemorySpanExporter();
-  const logExporter = new InMemoryLogRecordExporter();
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const metricReader = new PeriodicExportingMetricReader({
     exporter: metricExporter,
     // Only explicit collection in tests.
     exportIntervalMillis: 2_147_483_647,
   });
-  // The simple processors hand each item to the exporter asynchronously; reads flush them first.
+  // The simple processor hands each span to the exporter asynchronously; reads flush it first.
   const spanProcessor = new SimpleSpanProcessor({ exporter: spanExporter });
-  const logProcessor = new SimpleLogRecordProcessor({ exporter: logExporter });
   startTelemetry({
     spanProcessors: [spanProcessor],
-    logRecordProcessors: [logProcessor],
+    logRecordProcessors: [],
     metricReaders: [metricReader],
   });
   return {
     async spans() {
       await spanProcessor.forceFlush();
       return spanExporter.getFinishedSpans();
-    },
-    async logs() {
-      await logProcessor.forceFlush();
-      return logExporter.getFinishedLogRecords();
     },
     async collectMetrics() {
       metricExporter.reset();
@@ -70,7 +59,6 @@ export function startInMemoryTelemetry(): InMemoryTelemetry {
     },
     reset() {
       spanExporter.reset();
-      logExporter.reset();
       metricExporter.reset();
     },
     async shutdown() {

@@ -1,2 +1,1 @@
 export { type InMemoryTelemetry, startInMemoryTelemetry } from './in-memory';
-export * from './otlp-capture';

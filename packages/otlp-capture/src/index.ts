@@ -1,0 +1,13 @@
+export {
+  type CapturedAttributes,
+  type CapturedLog,
+  type CapturedMetric,
+  type CapturedSpan,
+  type CapturedSpanKind,
+  type CapturedStatusCode,
+  type CapturedValue,
+  type CaptureResponseMode,
+  type OtlpCapture,
+  startOtlpCapture,
+  type WaitForOptions,
+} from './otlp-capture';
