@@ -18,6 +18,26 @@ function isUntracedPath(url: string | undefined): boolean {
 }
 
 /**
+ * What a Redis span records as its statement: the command and the key it works on, never values
+ * or script arguments. The instrumentation's default records every argument of EVAL/EVALSHA and
+ * GET-like commands; Mesh's rate limiter passes its key (a hash of the API key, or the client's
+ * IP address) that way, and a cache value could be anything.
+ */
+export function redisStatement(command: string, args: unknown[]): string {
+  if (args.length === 0) return command;
+  // Scripts and functions: the first arguments are a script, a digest or a key count, and the
+  // rest are keys and values mixed; none of it is worth the risk.
+  if (/^(eval|evalsha|eval_ro|evalsha_ro|fcall|fcall_ro)$/i.test(command)) {
+    return `${command} [${args.length} arguments]`;
+  }
+  const [key] = args;
+  const keyText = typeof key === 'string' ? key : '?';
+  return args.length > 1
+    ? `${command} ${keyText} [${args.length - 1} more arguments]`
+    : `${command} ${keyText}`;
+}
+
+/**
  * Exactly the libraries Mesh uses. Left out on purpose: fs and dns (a span per file operation or
  * lookup is noise) and net (it would duplicate the http spans at socket level).
  */
@@ -34,7 +54,7 @@ export function createInstrumentations(): Instrumentation[] {
     // Queries outside a unit of work (pool housekeeping, pollers) would each become a one-span
     // trace; only trace them inside one.
     new PgInstrumentation({ requireParentSpan: true }),
-    new IORedisInstrumentation({ requireParentSpan: true }),
+    new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: redisStatement }),
     // send/process spans and trace context in message headers.
     new KafkaJsInstrumentation(),
     // Trace ids in log lines, and log export.

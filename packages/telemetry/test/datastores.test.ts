@@ -44,7 +44,22 @@ describe('PostgreSQL and Redis spans against the real servers', () => {
     expect(queryText).toBe('SELECT $1::int + 1 AS answer');
 
     const commands = children.filter((s) => system(s.attributes) === 'redis');
-    expect(commands.map((s) => s.name).sort()).toEqual(['get', 'set']);
+    expect(commands.map((s) => s.name).sort()).toEqual(['eval', 'get', 'set']);
     expect(commands.every((s) => s.kind === 'CLIENT')).toBe(true);
+    // The command and its key; never a value or a script's arguments.
+    const statements = commands
+      .map((s) => String(s.attributes['db.query.text'] ?? s.attributes['db.statement']))
+      .sort();
+    const key = `${redis.keyPrefix}greeting`;
+    expect(statements).toEqual([
+      'eval [4 arguments]',
+      `get ${key}`,
+      `set ${key} [3 more arguments]`,
+    ]);
+    const recorded = JSON.stringify(
+      commands.map((s) => s.attributes),
+      (_key, value) => (typeof value === 'bigint' ? String(value) : value),
+    );
+    expect(recorded).not.toMatch(/secret-argument|hello/);
   });
 });
