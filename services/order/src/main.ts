@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const deps = {
     pool,
     logger,
-    outbox: { topic: config.ORDER_EVENTS_TOPIC, wake: () => relay.wake() },
+    outbox: { wake: () => relay.wake() },
     inventory: new ServiceClient({
       name: 'inventory',
       baseUrl: config.INVENTORY_URL,

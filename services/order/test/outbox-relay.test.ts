@@ -1,15 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EVENT_HEADERS } from '@mesh/contracts';
 import {
   createKafka,
+  createPool,
   ensureTopics,
   type Kafka,
   type KafkaMessage,
+  migrate,
   type Producer,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { startInMemoryTelemetry } from '@mesh/telemetry/testing';
-import { eventually, startKafka, type TestKafka, uniqueName } from '@mesh/testkit';
+import { eventually, startKafka, startPostgres, type TestKafka, uniqueName } from '@mesh/testkit';
 import { SpanStatusCode } from '@opentelemetry/api';
+import { DB_SCHEMA, MIGRATIONS_DIR } from '../src/config';
 import {
   createOutboxProducer,
   createOutboxRelay,
@@ -59,18 +66,13 @@ describe('the outbox relay, against a real Kafka broker', () => {
   const topic = uniqueName('order-events');
   const spec = { topic, numPartitions: 1, replicationFactor: 1 };
   /** Everything on the topic, as a consumer of it sees it. */
-  const onTopic: Received[] = [];
+  let onTopic: Received[];
   const stopConsumer: (() => Promise<void>)[] = [];
   const relays: OutboxRelay[] = [];
 
-  beforeAll(async () => {
-    [service, broker] = await Promise.all([
-      startOrderService({ eventsTopic: topic }),
-      startKafka(),
-    ]);
-    kafka = createKafka({ clientId: 'order-test', brokers: broker.brokers, logger });
-    await ensureTopics(kafka, [spec]);
-    producer = createOutboxProducer(kafka);
+  /** Everything on `name` from its beginning, as a consumer of it sees it, as it arrives. */
+  async function consume(name: string): Promise<Received[]> {
+    const messages: Received[] = [];
     const consumer = kafka.consumer({
       groupId: uniqueName('order-test'),
       allowAutoTopicCreation: false,
@@ -79,12 +81,21 @@ describe('the outbox relay, against a real Kafka broker', () => {
     });
     stopConsumer.push(() => consumer.disconnect());
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topic: name, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        onTopic.push(received(message));
+        messages.push(received(message));
       },
     });
+    return messages;
+  }
+
+  beforeAll(async () => {
+    [service, broker] = await Promise.all([startOrderService(), startKafka()]);
+    kafka = createKafka({ clientId: 'order-test', brokers: broker.brokers, logger });
+    await ensureTopics(kafka, [spec]);
+    producer = createOutboxProducer(kafka);
+    onTopic = await consume(topic);
   });
   afterEach(async () => {
     await Promise.all(relays.splice(0).map((relay) => relay.stop()));
@@ -114,14 +125,17 @@ describe('the outbox relay, against a real Kafka broker', () => {
   }
 
   /** The messages of these events once all are on the topic, in topic order. */
-  async function messagesOf(rows: OutboxRow[]): Promise<Received[]> {
+  async function messagesOf(
+    rows: { id: string }[],
+    messages: Received[] = onTopic,
+  ): Promise<Received[]> {
     const ids = new Set(rows.map((row) => row.id));
     return eventually(() => {
-      const found = onTopic.filter((message) => ids.has(message.headers[EVENT_HEADERS.id] ?? ''));
+      const found = messages.filter((message) => ids.has(message.headers[EVENT_HEADERS.id] ?? ''));
       return new Set(found.map((message) => message.headers[EVENT_HEADERS.id])).size === ids.size
         ? found.sort((a, b) => a.offset - b.offset)
         : undefined;
-    }, `${ids.size} events on ${topic}`);
+    }, `${ids.size} events on the topic`);
   }
 
   async function pendingCount(): Promise<number> {
@@ -184,6 +198,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
 
     const pass = await publishPendingEvents({
       pool: service.pool,
+      topic,
       producer,
       batchSize: 10,
       logger,
@@ -230,7 +245,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
     ).toBe(cancelledBefore + 2);
     // Nothing left: a second pass publishes nothing again.
     expect(
-      await publishPendingEvents({ pool: service.pool, producer, batchSize: 10, logger }),
+      await publishPendingEvents({ pool: service.pool, topic, producer, batchSize: 10, logger }),
     ).toEqual({ published: 0, failed: false });
   });
 
@@ -242,6 +257,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
     // kafkajs retries the connection for a while (createKafka's retry settings) before failing.
     const pass = await publishPendingEvents({
       pool: service.pool,
+      topic,
       producer: unreachable,
       batchSize: 2,
       logger,
@@ -267,7 +283,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
     expect(rows).toHaveLength(3);
 
     expect(
-      await publishPendingEvents({ pool: service.pool, producer, batchSize: 10, logger }),
+      await publishPendingEvents({ pool: service.pool, topic, producer, batchSize: 10, logger }),
     ).toEqual({ published: 3, failed: false });
     const messages = await messagesOf(rows);
     expect(messages.map((message) => message.key)).toEqual(rows.map((row) => row.order_id));
@@ -290,10 +306,12 @@ describe('the outbox relay, against a real Kafka broker', () => {
       await admin.disconnect();
     }
 
+    const onOwnTopic = await consume(ownTopic);
+
     // The first may go out with the first pass; the second only with a wake-up.
     for (const orderId of [...(await placeOrders(1)), ...(await placeOrders(1))]) {
       const started = Date.now();
-      await messagesOf(await outboxRows(service.pool, [orderId]));
+      await messagesOf(await outboxRows(service.pool, [orderId]), onOwnTopic);
       expect(Date.now() - started).toBeLessThan(5_000);
     }
     expect(await pendingCount()).toBe(0);
@@ -332,6 +350,40 @@ describe('the outbox relay, against a real Kafka broker', () => {
     const messages = await messagesOf(rows);
     expect(messages.map((message) => message.key)).toEqual([stuckId, laterId]);
     expect(await metricValue('mesh.outbox.pending')).toBe(0);
+  });
+
+  it("when events were written before the relay owned its topic, then after the migration they are published to the relay's topic", async () => {
+    const postgres = await startPostgres();
+    const before = await mkdtemp(join(tmpdir(), 'order-migrations-'));
+    const pool = createPool(postgres.url, {
+      applicationName: 'order-test',
+      schema: DB_SCHEMA,
+      logger,
+    });
+    try {
+      // The schema as it was when each row named its topic.
+      for (const file of ['001_orders.sql', '002_outbox.sql']) {
+        await copyFile(join(MIGRATIONS_DIR, file), join(before, file));
+      }
+      await migrate({ databaseUrl: postgres.url, schema: DB_SCHEMA, dir: before, logger });
+      const event = { id: randomUUID(), orderId: randomUUID(), type: 'order.confirmed' };
+      await pool.query(
+        `INSERT INTO outbox (id, order_id, topic, event_type, payload)
+         VALUES ($1, $2, 'order-events', $3, $4)`,
+        [event.id, event.orderId, event.type, JSON.stringify(event)],
+      );
+
+      await migrate({ databaseUrl: postgres.url, schema: DB_SCHEMA, dir: MIGRATIONS_DIR, logger });
+      const pass = await publishPendingEvents({ pool, topic, producer, batchSize: 10, logger });
+
+      expect(pass).toEqual({ published: 1, failed: false });
+      const [message] = await messagesOf([event]);
+      expect(message).toMatchObject({ key: event.orderId, value: event });
+    } finally {
+      await pool.end();
+      await rm(before, { recursive: true, force: true });
+      await postgres.stop();
+    }
   });
 
   it('when two relays run at once, then every event is published exactly once by them together', async () => {

@@ -5,20 +5,18 @@ import type { TraceCarrier } from '@mesh/telemetry';
 type Db = Pool | PoolClient;
 
 export interface NewOutboxEvent {
-  topic: string;
   event: OrderEvent;
   traceContext: TraceCarrier;
 }
 
-/** Writes an event to the outbox. Call inside the transaction of the change it reports. */
-export async function insertOutboxEvent(tx: PoolClient, entry: NewOutboxEvent): Promise<void> {
+/** Appends an event to the outbox. Call inside the transaction of the change it reports. */
+export async function appendOutboxEvent(tx: PoolClient, entry: NewOutboxEvent): Promise<void> {
   await tx.query(
-    `INSERT INTO outbox (id, order_id, topic, event_type, payload, trace_context)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO outbox (id, order_id, event_type, payload, trace_context)
+     VALUES ($1, $2, $3, $4, $5)`,
     [
       entry.event.id,
       entry.event.orderId,
-      entry.topic,
       entry.event.type,
       JSON.stringify(entry.event),
       JSON.stringify(entry.traceContext),
@@ -29,7 +27,6 @@ export async function insertOutboxEvent(tx: PoolClient, entry: NewOutboxEvent): 
 export interface PendingEvent {
   id: string;
   order_id: string;
-  topic: string;
   event_type: string;
   payload: OrderEvent;
   trace_context: TraceCarrier;
@@ -41,9 +38,9 @@ export interface PendingEvent {
  * SKIP LOCKED: relays of several replicas take disjoint batches instead of waiting for each
  * other, and none publishes an event another one holds.
  */
-export async function lockPendingEvents(tx: PoolClient, limit: number): Promise<PendingEvent[]> {
+export async function claimPendingEvents(tx: PoolClient, limit: number): Promise<PendingEvent[]> {
   const { rows } = await tx.query<PendingEvent>(
-    `SELECT id, order_id, topic, event_type, payload, trace_context, created_at
+    `SELECT id, order_id, event_type, payload, trace_context, created_at
      FROM outbox
      WHERE published_at IS NULL
      ORDER BY created_at, id

@@ -1,28 +1,32 @@
-import type { OrderStatus } from '@mesh/contracts';
+import type { PoolClient } from '@mesh/service-kit';
 import { inSpan } from '@mesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import { commitStock, releaseStock } from '../clients/inventory.client';
 import { voidPayment } from '../clients/payment.client';
 import type { OrderDependencies } from './dependencies';
+import { changeStatus, commitStatus } from './order-status';
 
 // Steps shared by placing an order and by the recovery job that finishes abandoned ones.
 
 const tracer = trace.getTracer('@mesh/order');
 
-/** Writes a status change (in whatever transaction the caller runs); false if already terminal. */
-export type StatusWriter = (status: OrderStatus, reason?: string) => Promise<boolean>;
-
 /**
- * CONFIRMED, then the reservation committed. The commit is best effort: a reservation left
- * RESERVED is committed later from the order's confirmed event, so it must not fail the order.
+ * CONFIRMED, then the reservation committed; false when the order was already terminal. The
+ * status is committed on its own, or written in `tx` when given. The commit is best effort: a
+ * reservation left RESERVED is committed later from the order's confirmed event, so it must not
+ * fail the order.
  */
 export async function confirmOrder(
   deps: OrderDependencies,
   orderId: string,
-  writeStatus: StatusWriter,
+  tx?: PoolClient,
 ): Promise<boolean> {
   return inSpan(tracer, 'confirm order', { attributes: { 'mesh.order.id': orderId } }, async () => {
-    if (!(await writeStatus('CONFIRMED'))) return false;
+    const confirmation = { orderId, status: 'CONFIRMED' } as const;
+    const confirmed = tx
+      ? await changeStatus(tx, confirmation)
+      : await commitStatus(deps, confirmation);
+    if (!confirmed) return false;
     try {
       await commitStock(deps.inventory, orderId);
     } catch (error) {

@@ -2,9 +2,10 @@ import { AppError, type PoolClient, withTransaction } from '@mesh/service-kit';
 import { inSpan } from '@mesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import { findPayment } from '../clients/payment.client';
-import { changeOrderStatus, lockStaleOrders } from '../data/order.repository';
+import { lockStaleOrders } from '../data/order.repository';
 import type { OrderDependencies } from './dependencies';
-import { confirmOrder, type StatusWriter, undoChargeAndReservation } from './order-steps';
+import { changeStatus, IN_PROGRESS_STATUSES } from './order-status';
+import { confirmOrder, undoChargeAndReservation } from './order-steps';
 
 const tracer = trace.getTracer('@mesh/order');
 
@@ -41,6 +42,7 @@ export async function recoverStaleOrders(
     // replica nor a late request changes the order in between.
     const batch = await withTransaction(deps.pool, async (tx) => {
       const stale = await lockStaleOrders(tx, {
+        statuses: IN_PROGRESS_STATUSES,
         olderThanMs: settings.afterMs,
         limit: batchSize,
         excludeIds: attempted,
@@ -76,8 +78,6 @@ async function recoverOrder(
     'recover order',
     { attributes: { 'mesh.order.id': orderId } },
     async (span) => {
-      const writeStatus: StatusWriter = (status, reason) =>
-        changeOrderStatus(tx, { orderId, status, reason, eventsTopic: deps.outbox.topic });
       let payment: Awaited<ReturnType<typeof findPayment>>;
       try {
         payment = await findPayment(deps.payment, orderId);
@@ -88,7 +88,7 @@ async function recoverOrder(
 
       if (payment?.status === 'CHARGED') {
         // The row is locked and still in progress, so this write happens.
-        await confirmOrder(deps, orderId, writeStatus);
+        await confirmOrder(deps, orderId, tx);
         span.addEvent('order confirmed');
         span.setAttribute('mesh.order.status', 'CONFIRMED');
         return 'confirmed';
@@ -96,7 +96,7 @@ async function recoverOrder(
 
       const failures = await undoChargeAndReservation(deps, orderId);
       if (failures.length > 0) return failures.some(isDependencyDown) ? 'dependency-down' : 'left';
-      await writeStatus('PAYMENT_FAILED', 'abandoned');
+      await changeStatus(tx, { orderId, status: 'PAYMENT_FAILED', reason: 'abandoned' });
       span.setAttribute('mesh.order.status', 'PAYMENT_FAILED');
       return 'abandoned';
     },

@@ -10,8 +10,8 @@ import {
 import { inSpan, type Logger, withTraceContext } from '@mesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import {
+  claimPendingEvents,
   countPendingEvents,
-  lockPendingEvents,
   markEventPublished,
   type PendingEvent,
   purgePublishedEvents,
@@ -45,6 +45,8 @@ export function createOutboxProducer(kafka: Kafka): Producer {
 
 export interface PublishSettings {
   pool: Pool;
+  /** Where every event goes: the relay owns its destination, the rows do not name one. */
+  topic: string;
   /** Connected by the pass if it is not yet. */
   producer: Producer;
   batchSize: number;
@@ -69,9 +71,9 @@ export async function publishPendingEvents(settings: PublishSettings): Promise<P
   const { producer, logger } = settings;
   const published: PendingEvent[] = [];
   const failed = await withTransaction(settings.pool, async (tx) => {
-    for (const event of await lockPendingEvents(tx, settings.batchSize)) {
+    for (const event of await claimPendingEvents(tx, settings.batchSize)) {
       try {
-        await publish(producer, event);
+        await publish(producer, settings.topic, event);
       } catch (error) {
         await recordPublishFailure(tx, event.id, messageOf(error));
         logger.warn(
@@ -93,7 +95,7 @@ export async function publishPendingEvents(settings: PublishSettings): Promise<P
  * Sends one event as one message, so that its span (and the kafkajs `send` span under it) is
  * part of the trace of the request or job that wrote the event, however late the send happens.
  */
-function publish(producer: Producer, event: PendingEvent): Promise<unknown> {
+function publish(producer: Producer, topic: string, event: PendingEvent): Promise<unknown> {
   const attributes = {
     'mesh.order.id': event.order_id,
     'mesh.event.id': event.id,
@@ -105,7 +107,7 @@ function publish(producer: Producer, event: PendingEvent): Promise<unknown> {
       // Returns at once when connected already.
       await producer.connect();
       return producer.send({
-        topic: event.topic,
+        topic,
         acks: -1,
         messages: [
           {
@@ -128,7 +130,7 @@ export interface OutboxRelaySettings {
   pool: Pool;
   kafka: Kafka;
   logger: Logger;
-  /** Created, if missing, before the first pass. */
+  /** Where the events go; created, if missing, before the first pass. */
   topic: TopicSpec;
   /** Pause after a pass that left nothing to publish. */
   pollIntervalMs: number;
@@ -235,6 +237,7 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
       try {
         const current = publishPendingEvents({
           pool: settings.pool,
+          topic: settings.topic.topic,
           producer,
           batchSize: settings.batchSize,
           logger,

@@ -4,7 +4,6 @@ import type { Pool } from '@mesh/service-kit';
 export interface OutboxRow {
   id: string;
   order_id: string;
-  topic: string;
   event_type: string;
   payload: OrderEvent;
   trace_context: { traceparent?: string; tracestate?: string; baggage?: string };
