@@ -69,6 +69,12 @@ const spec = {
     default: 50,
     desc: 'Outbox events locked and published per pass',
   }),
+  OUTBOX_MAX_ATTEMPTS: int({
+    min: 1,
+    default: 5,
+    // Kafka being unreachable parks nothing: only its refusal of the event itself counts.
+    desc: 'Failed sends after which an order event Kafka refuses is parked (see outbox:replay)',
+  }),
   OUTBOX_RETENTION_MS: int({
     min: 1,
     default: 86_400_000,
@@ -97,6 +103,7 @@ export interface OrderConfig {
   TOPIC_REPLICATION_FACTOR: number;
   OUTBOX_POLL_INTERVAL_MS: number;
   OUTBOX_BATCH_SIZE: number;
+  OUTBOX_MAX_ATTEMPTS: number;
   OUTBOX_RETENTION_MS: number;
 }
 

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     },
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     batchSize: config.OUTBOX_BATCH_SIZE,
+    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
     retentionMs: config.OUTBOX_RETENTION_MS,
   });
   const deps = {

@@ -12,7 +12,7 @@ import {
   migrate,
   type Producer,
 } from '@mesh/service-kit';
-import { createLogger } from '@mesh/telemetry';
+import { createLogger, type Logger } from '@mesh/telemetry';
 import { startInMemoryTelemetry } from '@mesh/telemetry/testing';
 import { eventually, startKafka, startPostgres, type TestKafka, uniqueName } from '@mesh/testkit';
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -23,6 +23,7 @@ import {
   type OutboxRelay,
   publishPendingEvents,
 } from '../src/outbox/outbox.relay';
+import { parseReplayArguments, replayParkedEvents } from '../src/outbox/outbox.replay';
 import {
   newCustomer,
   type OrderServiceUnderTest,
@@ -138,6 +139,15 @@ describe('the outbox relay, against a real Kafka broker', () => {
     }, `${ids.size} events on the topic`);
   }
 
+  /** Larger than the broker accepts (message.max.bytes, 1 MiB by default): refused every time. */
+  async function makeTooLarge(orderId: string): Promise<void> {
+    await service.pool.query(
+      `UPDATE outbox SET payload = payload || jsonb_build_object('padding', repeat('x', 1100000))
+       WHERE order_id = $1`,
+      [orderId],
+    );
+  }
+
   async function pendingCount(): Promise<number> {
     return (await outboxRows(service.pool)).filter((row) => row.published_at === null).length;
   }
@@ -158,14 +168,21 @@ describe('the outbox relay, against a real Kafka broker', () => {
       .reduce((sum, point) => sum + (point.value as number), 0);
   }
 
-  function startRelay(settings: { pollIntervalMs: number; batchSize: number; topic?: string }) {
+  function startRelay(settings: {
+    pollIntervalMs: number;
+    batchSize: number;
+    topic?: string;
+    maxAttempts?: number;
+    logger?: Logger;
+  }) {
     const relay = createOutboxRelay({
       pool: service.pool,
       kafka,
-      logger,
+      logger: settings.logger ?? logger,
       topic: { ...spec, topic: settings.topic ?? topic },
       pollIntervalMs: settings.pollIntervalMs,
       batchSize: settings.batchSize,
+      maxAttempts: settings.maxAttempts ?? 5,
       retentionMs: 86_400_000,
     });
     relays.push(relay);
@@ -201,6 +218,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
       topic,
       producer,
       batchSize: 10,
+      maxAttempts: 5,
       logger,
     });
 
@@ -245,7 +263,14 @@ describe('the outbox relay, against a real Kafka broker', () => {
     ).toBe(cancelledBefore + 2);
     // Nothing left: a second pass publishes nothing again.
     expect(
-      await publishPendingEvents({ pool: service.pool, topic, producer, batchSize: 10, logger }),
+      await publishPendingEvents({
+        pool: service.pool,
+        topic,
+        producer,
+        batchSize: 10,
+        maxAttempts: 5,
+        logger,
+      }),
     ).toEqual({ published: 0, failed: false });
   });
 
@@ -255,18 +280,20 @@ describe('the outbox relay, against a real Kafka broker', () => {
     const firstIds = await placeOrders(2);
 
     // kafkajs retries the connection for a while (createKafka's retry settings) before failing.
+    // One attempt allowed: an unreachable Kafka says nothing about the event, which is not parked.
     const pass = await publishPendingEvents({
       pool: service.pool,
       topic,
       producer: unreachable,
       batchSize: 2,
+      maxAttempts: 1,
       logger,
     });
 
     await unreachable.disconnect();
     expect(pass).toEqual({ published: 0, failed: true });
     const [first, second] = await outboxRows(service.pool, firstIds);
-    expect(first).toMatchObject({ published_at: null, attempts: 1 });
+    expect(first).toMatchObject({ published_at: null, parked_at: null, attempts: 1 });
     expect(first?.last_error).toMatch(/ECONNREFUSED|connect/i);
     // The pass stopped at the first failure: the next event was not tried out of order.
     expect(second).toMatchObject({ published_at: null, attempts: 0, last_error: null });
@@ -283,7 +310,14 @@ describe('the outbox relay, against a real Kafka broker', () => {
     expect(rows).toHaveLength(3);
 
     expect(
-      await publishPendingEvents({ pool: service.pool, topic, producer, batchSize: 10, logger }),
+      await publishPendingEvents({
+        pool: service.pool,
+        topic,
+        producer,
+        batchSize: 10,
+        maxAttempts: 5,
+        logger,
+      }),
     ).toEqual({ published: 3, failed: false });
     const messages = await messagesOf(rows);
     expect(messages.map((message) => message.key)).toEqual(rows.map((row) => row.order_id));
@@ -319,13 +353,9 @@ describe('the outbox relay, against a real Kafka broker', () => {
 
   it('when an event cannot be published, then the relay retries it with backoff, keeps later events behind it, and publishes all of them by itself once it can', async () => {
     const [stuckId, laterId] = await placeOrders(2);
-    // Larger than the broker accepts (message.max.bytes, 1 MiB by default): refused every time.
-    await service.pool.query(
-      `UPDATE outbox SET payload = payload || jsonb_build_object('padding', repeat('x', 1100000))
-       WHERE order_id = $1`,
-      [stuckId],
-    );
-    startRelay({ pollIntervalMs: 20, batchSize: 10 });
+    await makeTooLarge(stuckId as string);
+    // Attempts to spare: this is about the retries before an event is parked.
+    startRelay({ pollIntervalMs: 20, batchSize: 10, maxAttempts: 100 });
 
     const attemptsOf = async () => (await outboxRows(service.pool, [stuckId as string]))[0];
     await eventually(
@@ -374,7 +404,14 @@ describe('the outbox relay, against a real Kafka broker', () => {
       );
 
       await migrate({ databaseUrl: postgres.url, schema: DB_SCHEMA, dir: MIGRATIONS_DIR, logger });
-      const pass = await publishPendingEvents({ pool, topic, producer, batchSize: 10, logger });
+      const pass = await publishPendingEvents({
+        pool,
+        topic,
+        producer,
+        batchSize: 10,
+        maxAttempts: 5,
+        logger,
+      });
 
       expect(pass).toEqual({ published: 1, failed: false });
       const [message] = await messagesOf([event]);
@@ -384,6 +421,65 @@ describe('the outbox relay, against a real Kafka broker', () => {
       await rm(before, { recursive: true, force: true });
       await postgres.stop();
     }
+  });
+
+  it('when Kafka keeps refusing an event, then after the allowed attempts it is parked with its last error, the events behind it go out, and it is logged and counted until replayed', async () => {
+    const logLines: Record<string, unknown>[] = [];
+    const relayLogger = createLogger({
+      name: 'order',
+      level: 'warn',
+      destination: { write: (line: string) => void logLines.push(JSON.parse(line)) },
+    });
+    const [stuckId, laterId] = (await placeOrders(2)) as [string, string];
+    await makeTooLarge(stuckId);
+    startRelay({ pollIntervalMs: 20, batchSize: 10, maxAttempts: 2, logger: relayLogger });
+
+    await messagesOf(await outboxRows(service.pool, [laterId]));
+    const stuck = async () => (await outboxRows(service.pool, [stuckId]))[0];
+    expect(await stuck()).toMatchObject({ published_at: null, attempts: 2 });
+    expect((await stuck())?.parked_at).toBeInstanceOf(Date);
+    expect((await stuck())?.last_error).toMatch(/larger than the max message size/);
+    expect(logLines).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        orderId: stuckId,
+        eventId: (await stuck())?.id,
+        attempts: 2,
+      }),
+    );
+    expect(await metricValue('mesh.outbox.parked')).toBe(1);
+    expect(await metricValue('mesh.outbox.pending')).toBe(0);
+    // Parked: no longer tried.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await stuck())?.attempts).toBe(2);
+
+    // Someone made it publishable and replays it: by order id (only parked rows change)...
+    await service.pool.query(`UPDATE outbox SET payload = payload - 'padding'`);
+    expect(await replayParkedEvents(service.pool, { orderIds: [laterId] })).toBe(0);
+    expect(await replayParkedEvents(service.pool, { orderIds: [stuckId] })).toBe(1);
+    await messagesOf(await outboxRows(service.pool, [stuckId]));
+    expect(await stuck()).toMatchObject({ parked_at: null, published_at: expect.any(Date) });
+    expect(await metricValue('mesh.outbox.parked')).toBe(0);
+
+    // ...or all of them at once.
+    const [anotherId] = (await placeOrders(1)) as [string];
+    await service.pool.query(
+      `UPDATE outbox SET parked_at = now(), attempts = 2 WHERE order_id = $1 AND published_at IS NULL`,
+      [anotherId],
+    );
+    expect(await replayParkedEvents(service.pool, { all: true })).toBe(1);
+    await messagesOf(await outboxRows(service.pool, [anotherId]));
+  });
+
+  it('when the replay command is given its arguments, then it takes --all or order ids, and nothing else', () => {
+    const id = randomUUID();
+    expect(parseReplayArguments(['--all'])).toEqual({ all: true });
+    expect(parseReplayArguments([id, id.toUpperCase()])).toEqual({
+      orderIds: [id, id.toUpperCase()],
+    });
+    expect(() => parseReplayArguments([])).toThrow(/usage/i);
+    expect(() => parseReplayArguments(['--all', id])).toThrow(/usage/i);
+    expect(() => parseReplayArguments(['not-an-order-id'])).toThrow(/not-an-order-id/);
   });
 
   it('when two relays run at once, then every event is published exactly once by them together', async () => {

@@ -9,6 +9,7 @@ export interface OutboxRow {
   trace_context: { traceparent?: string; tracestate?: string; baggage?: string };
   created_at: Date;
   published_at: Date | null;
+  parked_at: Date | null;
   attempts: number;
   last_error: string | null;
 }
