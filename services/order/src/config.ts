@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ORDER_EVENTS_TOPIC } from '@mesh/contracts';
 import { bool, int, loadConfig, port, str, url } from '@mesh/service-kit';
+import { DEFAULT_RECOVERY_LEASE_MS } from './domain/recover-orders';
 
 /** The order service's configuration: every variable, documented, with defaults for local dev. */
 const spec = {
@@ -38,6 +39,13 @@ const spec = {
     min: 1,
     default: 15_000,
     desc: 'Pause between two passes of the recovery job',
+  }),
+  ORDER_RECOVERY_LEASE_MS: int({
+    min: 1,
+    default: DEFAULT_RECOVERY_LEASE_MS,
+    // Must exceed a batch's work (10 orders, each up to a payment lookup and void and an
+    // inventory call, at their time limits), or another replica may take an order meanwhile.
+    desc: 'How long the recovery job holds the orders it claimed from the other replicas',
   }),
   BODY_LIMIT_BYTES: int({ min: 1, default: 16_384, desc: 'Largest request body accepted' }),
   KAFKA_BROKERS: str({
@@ -96,6 +104,7 @@ export interface OrderConfig {
   PAYMENT_TIMEOUT_MS: number;
   ORDER_RECOVERY_AFTER_MS: number;
   ORDER_RECOVERY_INTERVAL_MS: number;
+  ORDER_RECOVERY_LEASE_MS: number;
   BODY_LIMIT_BYTES: number;
   KAFKA_BROKERS: string;
   ORDER_EVENTS_TOPIC: string;

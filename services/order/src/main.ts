@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   const recovery = startOrderRecovery(deps, {
     intervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
     afterMs: config.ORDER_RECOVERY_AFTER_MS,
+    leaseMs: config.ORDER_RECOVERY_LEASE_MS,
   });
   relay.start();
   logger.info({ port: config.PORT, host: config.HOST }, 'order service listening');

@@ -148,30 +148,48 @@ export async function findOrderByIdempotencyKey(
 export interface StaleOrder {
   id: string;
   status: OrderStatus;
+  updated_at: Date;
 }
 
 /**
- * Locks up to `limit` orders in one of `statuses` and unchanged for `olderThanMs`, oldest first.
- * SKIP LOCKED: replicas running the same job share the work instead of waiting for each other.
+ * Claims, until `leaseMs` from now, up to `limit` orders in one of `statuses`, unchanged for
+ * `olderThanMs` and not claimed by anyone else; returns them oldest first. One statement, so one
+ * short transaction. SKIP LOCKED: replicas claiming at the same moment take disjoint orders.
  */
-export async function lockStaleOrders(
-  tx: PoolClient,
+export async function claimStaleOrders(
+  db: Db,
   settings: {
     statuses: readonly OrderStatus[];
     olderThanMs: number;
+    leaseMs: number;
     limit: number;
     excludeIds: string[];
   },
 ): Promise<StaleOrder[]> {
-  const { rows } = await tx.query<StaleOrder>(
-    `SELECT id, status FROM orders
-     WHERE status = ANY($1::text[])
-       AND updated_at <= now() - make_interval(secs => $2::double precision / 1000)
-       AND NOT (id = ANY($3::uuid[]))
-     ORDER BY updated_at
-     LIMIT $4
-     FOR UPDATE SKIP LOCKED`,
-    [settings.statuses, settings.olderThanMs, settings.excludeIds, settings.limit],
+  const { rows } = await db.query<StaleOrder>(
+    `UPDATE orders SET claimed_until = now() + make_interval(secs => $3::double precision / 1000)
+     WHERE id IN (
+       SELECT id FROM orders
+       WHERE status = ANY($1::text[])
+         AND updated_at <= now() - make_interval(secs => $2::double precision / 1000)
+         AND (claimed_until IS NULL OR claimed_until < now())
+         AND NOT (id = ANY($4::uuid[]))
+       ORDER BY updated_at
+       LIMIT $5
+       FOR UPDATE SKIP LOCKED)
+     RETURNING id, status, updated_at`,
+    [
+      settings.statuses,
+      settings.olderThanMs,
+      settings.leaseMs,
+      settings.excludeIds,
+      settings.limit,
+    ],
   );
-  return rows;
+  return rows.sort((a, b) => a.updated_at.getTime() - b.updated_at.getTime());
+}
+
+/** Ends claims before their lease runs out. */
+export async function releaseClaims(db: Db, orderIds: string[]): Promise<void> {
+  await db.query('UPDATE orders SET claimed_until = NULL WHERE id = ANY($1::uuid[])', [orderIds]);
 }

@@ -1,32 +1,22 @@
-import type { PoolClient } from '@mesh/service-kit';
 import { inSpan } from '@mesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import { commitStock, releaseStock } from '../clients/inventory.client';
 import { voidPayment } from '../clients/payment.client';
 import type { OrderDependencies } from './dependencies';
-import { changeStatus, commitStatus } from './order-status';
+import { commitStatus } from './order-status';
 
 // Steps shared by placing an order and by the recovery job that finishes abandoned ones.
 
 const tracer = trace.getTracer('@mesh/order');
 
 /**
- * CONFIRMED, then the reservation committed; false when the order was already terminal. The
- * status is committed on its own, or written in `tx` when given. The commit is best effort: a
- * reservation left RESERVED is committed later from the order's confirmed event, so it must not
- * fail the order.
+ * CONFIRMED, then the reservation committed; false, doing nothing, when the order was already
+ * terminal. The commit is best effort: a reservation left RESERVED is committed later from the
+ * order's confirmed event, so it must not fail the order.
  */
-export async function confirmOrder(
-  deps: OrderDependencies,
-  orderId: string,
-  tx?: PoolClient,
-): Promise<boolean> {
+export async function confirmOrder(deps: OrderDependencies, orderId: string): Promise<boolean> {
   return inSpan(tracer, 'confirm order', { attributes: { 'mesh.order.id': orderId } }, async () => {
-    const confirmation = { orderId, status: 'CONFIRMED' } as const;
-    const confirmed = tx
-      ? await changeStatus(tx, confirmation)
-      : await commitStatus(deps, confirmation);
-    if (!confirmed) return false;
+    if (!(await commitStatus(deps, { orderId, status: 'CONFIRMED' }))) return false;
     try {
       await commitStock(deps.inventory, orderId);
     } catch (error) {
