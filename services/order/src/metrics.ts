@@ -41,7 +41,7 @@ function getInstruments(): Instruments {
         unit: 's',
         advice: { explicitBucketBoundaries: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
       }),
-      // Every replica reports the same table: aggregate with max, not sum.
+      // Every replica reports the same table (this gauge and the next): aggregate with max.
       outboxPending: meter.createObservableGauge('mesh.outbox.pending', {
         description: 'Order events in the outbox waiting to be published to Kafka',
         unit: '{event}',
