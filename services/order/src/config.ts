@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ORDER_EVENTS_TOPIC } from '@mesh/contracts';
 import { bool, int, loadConfig, port, str, url } from '@mesh/service-kit';
+import { DEFAULT_RECOVERY_LEASE_MS } from './domain/recover-orders';
 
 /** The order service's configuration: every variable, documented, with defaults for local dev. */
 const spec = {
@@ -39,6 +40,13 @@ const spec = {
     default: 15_000,
     desc: 'Pause between two passes of the recovery job',
   }),
+  ORDER_RECOVERY_LEASE_MS: int({
+    min: 1,
+    default: DEFAULT_RECOVERY_LEASE_MS,
+    // Must exceed a batch's work (10 orders, each up to a payment lookup and void and an
+    // inventory call, at their time limits), or another replica may take an order meanwhile.
+    desc: 'How long the recovery job holds the orders it claimed from the other replicas',
+  }),
   BODY_LIMIT_BYTES: int({ min: 1, default: 16_384, desc: 'Largest request body accepted' }),
   KAFKA_BROKERS: str({
     default: '127.0.0.1:19092',
@@ -69,6 +77,12 @@ const spec = {
     default: 50,
     desc: 'Outbox events locked and published per pass',
   }),
+  OUTBOX_MAX_ATTEMPTS: int({
+    min: 1,
+    default: 5,
+    // Kafka being unreachable parks nothing: only its refusal of the event itself counts.
+    desc: 'Failed sends after which an order event Kafka refuses is parked (see outbox:replay)',
+  }),
   OUTBOX_RETENTION_MS: int({
     min: 1,
     default: 86_400_000,
@@ -90,6 +104,7 @@ export interface OrderConfig {
   PAYMENT_TIMEOUT_MS: number;
   ORDER_RECOVERY_AFTER_MS: number;
   ORDER_RECOVERY_INTERVAL_MS: number;
+  ORDER_RECOVERY_LEASE_MS: number;
   BODY_LIMIT_BYTES: number;
   KAFKA_BROKERS: string;
   ORDER_EVENTS_TOPIC: string;
@@ -97,6 +112,7 @@ export interface OrderConfig {
   TOPIC_REPLICATION_FACTOR: number;
   OUTBOX_POLL_INTERVAL_MS: number;
   OUTBOX_BATCH_SIZE: number;
+  OUTBOX_MAX_ATTEMPTS: number;
   OUTBOX_RETENTION_MS: number;
 }
 

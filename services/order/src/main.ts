@@ -41,12 +41,13 @@ async function main(): Promise<void> {
     },
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     batchSize: config.OUTBOX_BATCH_SIZE,
+    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
     retentionMs: config.OUTBOX_RETENTION_MS,
   });
   const deps = {
     pool,
     logger,
-    outbox: { topic: config.ORDER_EVENTS_TOPIC, wake: () => relay.wake() },
+    outbox: { wake: () => relay.wake() },
     inventory: new ServiceClient({
       name: 'inventory',
       baseUrl: config.INVENTORY_URL,
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   const recovery = startOrderRecovery(deps, {
     intervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
     afterMs: config.ORDER_RECOVERY_AFTER_MS,
+    leaseMs: config.ORDER_RECOVERY_LEASE_MS,
   });
   relay.start();
   logger.info({ port: config.PORT, host: config.HOST }, 'order service listening');

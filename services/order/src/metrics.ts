@@ -1,8 +1,9 @@
 import {
+  type BatchObservableCallback,
   type Counter,
   type Histogram,
+  type Meter,
   metrics,
-  type ObservableCallback,
   type ObservableGauge,
 } from '@opentelemetry/api';
 
@@ -14,9 +15,11 @@ import {
 export type OrderOutcome = 'confirmed' | 'rejected' | 'payment_failed' | 'error';
 
 interface Instruments {
+  meter: Meter;
   orders: Counter;
   duration: Histogram;
   outboxPending: ObservableGauge;
+  outboxParked: ObservableGauge;
   outboxPublished: Counter;
 }
 
@@ -28,6 +31,7 @@ function getInstruments(): Instruments {
   if (!instruments) {
     const meter = metrics.getMeter('@mesh/order');
     instruments = {
+      meter,
       orders: meter.createCounter('mesh.orders', {
         description: 'Orders placed, by outcome',
         unit: '{order}',
@@ -37,9 +41,14 @@ function getInstruments(): Instruments {
         unit: 's',
         advice: { explicitBucketBoundaries: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
       }),
-      // Every replica reports the same table: aggregate with max, not sum.
+      // Every replica reports the same table (this gauge and the next): aggregate with max.
       outboxPending: meter.createObservableGauge('mesh.outbox.pending', {
-        description: 'Order events in the outbox not yet published to Kafka',
+        description: 'Order events in the outbox waiting to be published to Kafka',
+        unit: '{event}',
+      }),
+      // Anything above zero needs a person: these events go out only once replayed.
+      outboxParked: meter.createObservableGauge('mesh.outbox.parked', {
+        description: 'Order events Kafka kept refusing, parked in the outbox until replayed',
         unit: '{event}',
       }),
       outboxPublished: meter.createCounter('mesh.outbox.published', {
@@ -63,15 +72,21 @@ export function recordEventPublished(eventType: string): void {
 }
 
 /**
- * Reports `count()` as mesh.outbox.pending at each collection, until the returned function is
- * called. A failing count (PostgreSQL down) reports nothing rather than a wrong number.
+ * Reports `count()` as mesh.outbox.pending and mesh.outbox.parked at each collection, until the
+ * returned function is called. A failing count (PostgreSQL down) reports nothing rather than a
+ * wrong number.
  */
-export function observeOutboxPending(count: () => Promise<number>): () => void {
-  const { outboxPending } = getInstruments();
-  const callback: ObservableCallback = async (result) => {
-    const pending = await count().catch(() => undefined);
-    if (pending !== undefined) result.observe(pending);
+export function observeOutbox(
+  count: () => Promise<{ pending: number; parked: number }>,
+): () => void {
+  const { meter, outboxPending, outboxParked } = getInstruments();
+  const observed = [outboxPending, outboxParked];
+  const callback: BatchObservableCallback = async (result) => {
+    const counts = await count().catch(() => undefined);
+    if (!counts) return;
+    result.observe(outboxPending, counts.pending);
+    result.observe(outboxParked, counts.parked);
   };
-  outboxPending.addCallback(callback);
-  return () => outboxPending.removeCallback(callback);
+  meter.addBatchObservableCallback(callback, observed);
+  return () => meter.removeBatchObservableCallback(callback, observed);
 }

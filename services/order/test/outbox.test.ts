@@ -18,13 +18,12 @@ const isOrderEvent = compileValidator(OrderEvent, 'body');
 
 describe('the outbox: one event per order that reaches a terminal state', () => {
   let service: OrderServiceUnderTest;
-  const topic = uniqueName('order-events');
   /** For each wake() of the relay: how many events were committed by then. */
   let wakes: Promise<number>[] = [];
   const eventCount = async () => (await outboxRows(service.pool)).length;
 
   beforeAll(async () => {
-    service = await startOrderService({ eventsTopic: topic, paymentTimeoutMs: 300 });
+    service = await startOrderService({ paymentTimeoutMs: 300 });
     // Counted on another connection, which sees committed rows only.
     service.deps.outbox.wake = () => wakes.push(eventCount());
   });
@@ -53,7 +52,6 @@ describe('the outbox: one event per order that reaches a terminal state', () => 
     expect(row).toMatchObject({
       id: row.payload.id,
       order_id: orderId,
-      topic,
       event_type: row.payload.type,
       published_at: null,
       attempts: 0,
@@ -266,8 +264,8 @@ describe('the outbox: one event per order that reaches a terminal state', () => 
     const ids = ['published-old', 'published-new', 'pending-old'].map(() => crypto.randomUUID());
     const insert = (id: string, createdAgo: string, publishedAgo: string | null) =>
       service.pool.query(
-        `INSERT INTO outbox (id, order_id, topic, event_type, payload, created_at, published_at)
-         VALUES ($1, $1, 'order-events', 'order.confirmed', '{}', now() - $2::interval,
+        `INSERT INTO outbox (id, order_id, event_type, payload, created_at, published_at)
+         VALUES ($1, $1, 'order.confirmed', '{}', now() - $2::interval,
                  now() - $3::interval)`,
         [id, createdAgo, publishedAgo],
       );

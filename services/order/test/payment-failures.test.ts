@@ -170,7 +170,11 @@ describe('when the charge fails', () => {
     const left = await orderLeftInProgress();
     service.payment.payments.set(left.id, service.payment.paymentFor(left.id, 'CHARGED'));
 
-    const job = startOrderRecovery(service.deps, { intervalMs: 20, afterMs: 0 });
+    const job = startOrderRecovery(service.deps, {
+      intervalMs: 20,
+      afterMs: 0,
+      leaseMs: 60_000,
+    });
     try {
       const deadline = Date.now() + 5_000;
       let status = left.status;

@@ -1,20 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import {
-  type Currency,
-  type Order,
-  type OrderEvent,
-  type OrderStatus,
-  type PricedItem,
-  TERMINAL_ORDER_STATUSES,
-} from '@mesh/contracts';
+import type { Currency, Order, OrderStatus, PricedItem } from '@mesh/contracts';
 import type { Pool, PoolClient } from '@mesh/service-kit';
-import { captureTraceContext } from '@mesh/telemetry';
-import { insertOutboxEvent } from './outbox.repository';
 
 type Db = Pool | PoolClient;
-
-/** Statuses an order can still leave; a terminal status is never overwritten. */
-const IN_PROGRESS: OrderStatus[] = ['PENDING', 'STOCK_RESERVED'];
 
 export interface NewOrder {
   id: string;
@@ -64,62 +51,34 @@ export async function insertOrder(tx: PoolClient, order: NewOrder): Promise<bool
   return true;
 }
 
-/** A status change; `eventsTopic` is the topic a terminal status's event is written for. */
-export interface StatusChange {
+export interface StatusUpdate {
   orderId: string;
   status: OrderStatus;
-  reason?: string;
-  eventsTopic: string;
+  reason: string | undefined;
+  /** The order changes only while its status is one of these. */
+  from: readonly OrderStatus[];
 }
 
-/**
- * The one way an order's status changes: the order row, a history entry and, for a terminal
- * status, the order's event in the outbox, all in the caller's transaction. Only an order still
- * in progress changes, so each order gets exactly one event; returns false when the order is
- * already terminal (someone else finished it).
- */
-export async function changeOrderStatus(tx: PoolClient, change: StatusChange): Promise<boolean> {
-  const { orderId, status } = change;
-  const reason = change.reason ?? null;
+/** Sets the order's status; false, changing nothing, when its status is not one of `from`. */
+export async function updateOrderStatus(tx: PoolClient, update: StatusUpdate): Promise<boolean> {
   const updated = await tx.query(
     `UPDATE orders SET status = $2, status_reason = $3, updated_at = now()
      WHERE id = $1 AND status = ANY($4::text[])`,
-    [orderId, status, reason, IN_PROGRESS],
+    [update.orderId, update.status, update.reason ?? null, update.from],
   );
-  if (updated.rowCount === 0) return false;
-  const { rows } = await tx.query<{ at: Date }>(
-    'INSERT INTO order_status_history (order_id, status, reason) VALUES ($1, $2, $3) RETURNING at',
-    [orderId, status, reason],
-  );
-  if (TERMINAL_ORDER_STATUSES.includes(status)) {
-    const order = await findOrder(tx, orderId);
-    if (!order) throw new Error(`order ${orderId} vanished while changing its status`);
-    await insertOutboxEvent(tx, {
-      topic: change.eventsTopic,
-      event: orderEventOf(order, rows[0]?.at ?? new Date()),
-      // The active span is the request's (or the recovery job's): the relay's publish joins it.
-      traceContext: captureTraceContext(),
-    });
-  }
-  return true;
+  return updated.rowCount === 1;
 }
 
-/** The event of an order that just reached its terminal status at `occurredAt`. */
-function orderEventOf(order: Order, occurredAt: Date): OrderEvent {
-  const status = order.status as OrderEvent['status'];
-  const event: OrderEvent = {
-    id: randomUUID(),
-    type: status === 'CONFIRMED' ? 'order.confirmed' : 'order.cancelled',
-    occurredAt: occurredAt.toISOString(),
-    orderId: order.id,
-    customerId: order.customerId,
-    status,
-    items: order.items,
-    totalCents: order.totalCents,
-    currency: order.currency,
-  };
-  if (order.statusReason !== undefined) event.reason = order.statusReason;
-  return event;
+/** Appends an entry to the order's history; returns when it happened. */
+export async function insertStatusHistory(
+  tx: PoolClient,
+  entry: { orderId: string; status: OrderStatus; reason: string | undefined },
+): Promise<Date> {
+  const { rows } = await tx.query<{ at: Date }>(
+    'INSERT INTO order_status_history (order_id, status, reason) VALUES ($1, $2, $3) RETURNING at',
+    [entry.orderId, entry.status, entry.reason ?? null],
+  );
+  return rows[0]?.at ?? new Date();
 }
 
 interface OrderRow {
@@ -189,25 +148,48 @@ export async function findOrderByIdempotencyKey(
 export interface StaleOrder {
   id: string;
   status: OrderStatus;
+  updated_at: Date;
 }
 
 /**
- * Locks up to `limit` orders still in progress and unchanged for `olderThanMs`, oldest first.
- * SKIP LOCKED: replicas running the same job share the work instead of waiting for each other.
+ * Claims, until `leaseMs` from now, up to `limit` orders in one of `statuses`, unchanged for
+ * `olderThanMs` and not claimed by anyone else; returns them oldest first. One statement, so one
+ * short transaction. SKIP LOCKED: replicas claiming at the same moment take disjoint orders.
  */
-export async function lockStaleOrders(
-  tx: PoolClient,
-  settings: { olderThanMs: number; limit: number; excludeIds: string[] },
+export async function claimStaleOrders(
+  db: Db,
+  settings: {
+    statuses: readonly OrderStatus[];
+    olderThanMs: number;
+    leaseMs: number;
+    limit: number;
+    excludeIds: string[];
+  },
 ): Promise<StaleOrder[]> {
-  const { rows } = await tx.query<StaleOrder>(
-    `SELECT id, status FROM orders
-     WHERE status = ANY($1::text[])
-       AND updated_at <= now() - make_interval(secs => $2::double precision / 1000)
-       AND NOT (id = ANY($3::uuid[]))
-     ORDER BY updated_at
-     LIMIT $4
-     FOR UPDATE SKIP LOCKED`,
-    [IN_PROGRESS, settings.olderThanMs, settings.excludeIds, settings.limit],
+  const { rows } = await db.query<StaleOrder>(
+    `UPDATE orders SET claimed_until = now() + make_interval(secs => $3::double precision / 1000)
+     WHERE id IN (
+       SELECT id FROM orders
+       WHERE status = ANY($1::text[])
+         AND updated_at <= now() - make_interval(secs => $2::double precision / 1000)
+         AND (claimed_until IS NULL OR claimed_until < now())
+         AND NOT (id = ANY($4::uuid[]))
+       ORDER BY updated_at
+       LIMIT $5
+       FOR UPDATE SKIP LOCKED)
+     RETURNING id, status, updated_at`,
+    [
+      settings.statuses,
+      settings.olderThanMs,
+      settings.leaseMs,
+      settings.excludeIds,
+      settings.limit,
+    ],
   );
-  return rows;
+  return rows.sort((a, b) => a.updated_at.getTime() - b.updated_at.getTime());
+}
+
+/** Ends claims before their lease runs out. */
+export async function releaseClaims(db: Db, orderIds: string[]): Promise<void> {
+  await db.query('UPDATE orders SET claimed_until = NULL WHERE id = ANY($1::uuid[])', [orderIds]);
 }

@@ -5,20 +5,18 @@ import type { TraceCarrier } from '@mesh/telemetry';
 type Db = Pool | PoolClient;
 
 export interface NewOutboxEvent {
-  topic: string;
   event: OrderEvent;
   traceContext: TraceCarrier;
 }
 
-/** Writes an event to the outbox. Call inside the transaction of the change it reports. */
-export async function insertOutboxEvent(tx: PoolClient, entry: NewOutboxEvent): Promise<void> {
+/** Appends an event to the outbox. Call inside the transaction of the change it reports. */
+export async function appendOutboxEvent(tx: PoolClient, entry: NewOutboxEvent): Promise<void> {
   await tx.query(
-    `INSERT INTO outbox (id, order_id, topic, event_type, payload, trace_context)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO outbox (id, order_id, event_type, payload, trace_context)
+     VALUES ($1, $2, $3, $4, $5)`,
     [
       entry.event.id,
       entry.event.orderId,
-      entry.topic,
       entry.event.type,
       JSON.stringify(entry.event),
       JSON.stringify(entry.traceContext),
@@ -29,7 +27,6 @@ export async function insertOutboxEvent(tx: PoolClient, entry: NewOutboxEvent): 
 export interface PendingEvent {
   id: string;
   order_id: string;
-  topic: string;
   event_type: string;
   payload: OrderEvent;
   trace_context: TraceCarrier;
@@ -37,15 +34,16 @@ export interface PendingEvent {
 }
 
 /**
- * Locks up to `limit` unpublished events, oldest first, until the transaction ends.
+ * Locks up to `limit` unpublished events that are not parked, oldest first, until the
+ * transaction ends.
  * SKIP LOCKED: relays of several replicas take disjoint batches instead of waiting for each
  * other, and none publishes an event another one holds.
  */
-export async function lockPendingEvents(tx: PoolClient, limit: number): Promise<PendingEvent[]> {
+export async function claimPendingEvents(tx: PoolClient, limit: number): Promise<PendingEvent[]> {
   const { rows } = await tx.query<PendingEvent>(
-    `SELECT id, order_id, topic, event_type, payload, trace_context, created_at
+    `SELECT id, order_id, event_type, payload, trace_context, created_at
      FROM outbox
-     WHERE published_at IS NULL
+     WHERE published_at IS NULL AND parked_at IS NULL
      ORDER BY created_at, id
      LIMIT $1
      FOR UPDATE SKIP LOCKED`,
@@ -58,22 +56,46 @@ export async function markEventPublished(tx: PoolClient, eventId: string): Promi
   await tx.query('UPDATE outbox SET published_at = now() WHERE id = $1', [eventId]);
 }
 
+/** Counts a failed send and keeps its error; returns the event's failed sends so far. */
 export async function recordPublishFailure(
   tx: PoolClient,
   eventId: string,
   error: string,
-): Promise<void> {
-  await tx.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [
-    eventId,
-    error,
-  ]);
+): Promise<number> {
+  const { rows } = await tx.query<{ attempts: number }>(
+    'UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1 RETURNING attempts',
+    [eventId, error],
+  );
+  return rows[0]?.attempts ?? 0;
 }
 
-export async function countPendingEvents(db: Db): Promise<number> {
-  const { rows } = await db.query<{ count: number }>(
-    'SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL',
+/** Takes the event out of the relay's queue until it is replayed. */
+export async function parkEvent(tx: PoolClient, eventId: string): Promise<void> {
+  await tx.query('UPDATE outbox SET parked_at = now() WHERE id = $1', [eventId]);
+}
+
+/**
+ * Puts parked events back in the relay's queue, with their attempts counted afresh: those of
+ * the given orders, or all when `orderIds` is undefined. Returns how many.
+ */
+export async function unparkEvents(db: Db, orderIds: string[] | undefined): Promise<number> {
+  const result = await db.query(
+    `UPDATE outbox SET parked_at = NULL, attempts = 0
+     WHERE parked_at IS NOT NULL AND published_at IS NULL
+       AND ($1::uuid[] IS NULL OR order_id = ANY($1::uuid[]))`,
+    [orderIds ?? null],
   );
-  return rows[0]?.count ?? 0;
+  return result.rowCount ?? 0;
+}
+
+/** Unpublished events: `pending` in the relay's queue, `parked` out of it. */
+export async function countUnpublishedEvents(db: Db): Promise<{ pending: number; parked: number }> {
+  const { rows } = await db.query<{ pending: number; parked: number }>(
+    `SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS pending,
+            count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked
+     FROM outbox WHERE published_at IS NULL`,
+  );
+  return rows[0] ?? { pending: 0, parked: 0 };
 }
 
 /**

@@ -1,9 +1,8 @@
 import type { Pool, ServiceClient } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
 
-/** Where the order events go: written to the outbox for `topic`, published by the relay. */
+/** The relay that publishes the outbox's order events (to the topic in its own settings). */
 export interface OrderEventsOutbox {
-  topic: string;
   /** Tells the relay that an event was committed, so it goes out now rather than at the next poll. */
   wake(): void;
 }

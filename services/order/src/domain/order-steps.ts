@@ -1,28 +1,22 @@
-import type { OrderStatus } from '@mesh/contracts';
 import { inSpan } from '@mesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import { commitStock, releaseStock } from '../clients/inventory.client';
 import { voidPayment } from '../clients/payment.client';
 import type { OrderDependencies } from './dependencies';
+import { commitStatus } from './order-status';
 
 // Steps shared by placing an order and by the recovery job that finishes abandoned ones.
 
 const tracer = trace.getTracer('@mesh/order');
 
-/** Writes a status change (in whatever transaction the caller runs); false if already terminal. */
-export type StatusWriter = (status: OrderStatus, reason?: string) => Promise<boolean>;
-
 /**
- * CONFIRMED, then the reservation committed. The commit is best effort: a reservation left
- * RESERVED is committed later from the order's confirmed event, so it must not fail the order.
+ * CONFIRMED, then the reservation committed; false, doing nothing, when the order was already
+ * terminal. The commit is best effort: a reservation left RESERVED is committed later from the
+ * order's confirmed event, so it must not fail the order.
  */
-export async function confirmOrder(
-  deps: OrderDependencies,
-  orderId: string,
-  writeStatus: StatusWriter,
-): Promise<boolean> {
+export async function confirmOrder(deps: OrderDependencies, orderId: string): Promise<boolean> {
   return inSpan(tracer, 'confirm order', { attributes: { 'mesh.order.id': orderId } }, async () => {
-    if (!(await writeStatus('CONFIRMED'))) return false;
+    if (!(await commitStatus(deps, { orderId, status: 'CONFIRMED' }))) return false;
     try {
       await commitStock(deps.inventory, orderId);
     } catch (error) {

@@ -9,19 +9,15 @@ import {
   type Reservation,
   TERMINAL_ORDER_STATUSES,
 } from '@mesh/contracts';
-import { AppError, withTransaction } from '@mesh/service-kit';
+import { AppError } from '@mesh/service-kit';
 import { inSpan } from '@mesh/telemetry';
 import { type Span, trace } from '@opentelemetry/api';
 import { reserveStock } from '../clients/inventory.client';
 import { chargePayment } from '../clients/payment.client';
-import {
-  changeOrderStatus,
-  findOrder,
-  findOrderByIdempotencyKey,
-  insertOrder,
-} from '../data/order.repository';
+import { findOrder, findOrderByIdempotencyKey, insertOrder } from '../data/order.repository';
 import { type OrderOutcome, recordOrderPlaced } from '../metrics';
 import type { OrderDependencies } from './dependencies';
+import { commitStatus } from './order-status';
 import { confirmOrder, releaseReservation, undoChargeAndReservation } from './order-steps';
 
 const tracer = trace.getTracer('@mesh/order');
@@ -32,18 +28,25 @@ export interface PlacedOrder {
   replayed: boolean;
 }
 
-/** One placement under way. */
+/** One placement under way: what every step needs to know. */
 interface Placement {
-  deps: OrderDependencies;
+  readonly deps: OrderDependencies;
   /** The `place order` span, for the business events. */
-  span: Span;
-  orderId: string;
-  request: PlaceOrderRequest;
-  idempotencyKey: string | undefined;
-  requestHash: string;
-  /** The status last written, for the outcome. */
-  status: OrderStatus | undefined;
+  readonly span: Span;
+  readonly orderId: string;
+  readonly request: PlaceOrderRequest;
+  readonly idempotencyKey: string | undefined;
+  readonly requestHash: string;
 }
+
+/** How a placement ended. */
+type Ending =
+  /** The order was written; answer with it as it is now. */
+  | { status: OrderStatus }
+  /** Another request with the same Idempotency-Key made the order: answer with that one. */
+  | { earlier: Order }
+  /** The request fails, leaving the order in `status` (undefined: no order was written). */
+  | { failure: unknown; status: OrderStatus | undefined };
 
 /**
  * Places an order: reserve the stock, persist the order, charge the payment, confirm. An order
@@ -66,44 +69,53 @@ export async function placeOrder(
       const earlier = await findEarlierOrder(deps, idempotencyKey, requestHash);
       if (earlier) return replay(span, earlier);
     }
-    const placement: Placement = {
-      deps,
-      span,
-      orderId: randomUUID(),
-      request,
-      idempotencyKey,
-      requestHash,
-      status: undefined,
-    };
-    span.setAttribute('mesh.order.id', placement.orderId);
-    try {
-      const placed = await reserveChargeAndConfirm(placement);
-      if (!placed.replayed) finish(span, placed.order.status, startedAt);
-      deps.logger.info(
-        { orderId: placed.order.id, status: placed.order.status, replayed: placed.replayed },
-        'order placed',
-      );
-      return placed;
-    } catch (error) {
+    const orderId = randomUUID();
+    span.setAttribute('mesh.order.id', orderId);
+    const placement: Placement = { deps, span, orderId, request, idempotencyKey, requestHash };
+
+    const ending = await reserveChargeAndConfirm(placement).catch(
+      (failure: unknown): Ending => ({ failure, status: undefined }),
+    );
+    if ('earlier' in ending) {
+      deps.logger.info({ orderId: ending.earlier.id, replayed: true }, 'order placed');
+      return replay(span, ending.earlier);
+    }
+    if ('failure' in ending) {
       // A refusal (4xx) made no order, so it is no outcome; a failure after the order was
       // written is one.
-      if (placement.status || !isRefusal(error)) finish(span, placement.status, startedAt);
+      if (ending.status || !isRefusal(ending.failure)) finish(span, ending.status, startedAt);
+      throw ending.failure;
+    }
+    let order: Order;
+    try {
+      order = await readBack(placement);
+    } catch (error) {
+      finish(span, ending.status, startedAt);
       throw error;
     }
+    finish(span, order.status, startedAt);
+    deps.logger.info({ orderId, status: order.status, replayed: false }, 'order placed');
+    return { order, replayed: false };
   });
 }
 
-async function reserveChargeAndConfirm(p: Placement): Promise<PlacedOrder> {
+/** reserve → persist → charge → confirm. A throw before the order was written leaves no order. */
+async function reserveChargeAndConfirm(p: Placement): Promise<Ending> {
   const reserved = await reserve(p);
   if ('outOfStock' in reserved) return reject(p, reserved.outOfStock);
 
-  const saved = await persistReserved(p, reserved.reservation);
-  if (!saved) return answerForTakenKey(p);
+  if (!(await persistReserved(p, reserved.reservation))) return answerForTakenKey(p);
 
-  const payment = await charge(p, reserved.reservation);
-  if (payment.status === 'DECLINED') return failDeclined(p, payment);
+  // From here on the order exists: a throw leaves it as last written, STOCK_RESERVED.
+  try {
+    const charged = await charge(p, reserved.reservation);
+    if ('failure' in charged) return charged;
+    if (charged.payment.status === 'DECLINED') return await failDeclined(p, charged.payment);
 
-  return confirm(p);
+    return await confirm(p);
+  } catch (failure) {
+    return { failure, status: 'STOCK_RESERVED' };
+  }
 }
 
 // --- reserve -----------------------------------------------------------------------------------
@@ -137,7 +149,7 @@ async function reserve(
 }
 
 /** Out of stock: the order is kept, REJECTED, with nothing priced. */
-async function reject(p: Placement, why: string): Promise<PlacedOrder> {
+async function reject(p: Placement, why: string): Promise<Ending> {
   const items = p.request.items.map((item) => ({ ...item, unitPriceCents: 0 }));
   const saved = await persist(
     p,
@@ -145,7 +157,7 @@ async function reject(p: Placement, why: string): Promise<PlacedOrder> {
     'REJECTED',
     `out-of-stock: ${why}`,
   );
-  return saved ? answer(p) : answerForTakenKey(p);
+  return saved ? { status: 'REJECTED' } : answerForTakenKey(p);
 }
 
 // --- persist -----------------------------------------------------------------------------------
@@ -162,16 +174,16 @@ async function persistReserved(p: Placement, reservation: Reservation): Promise<
 }
 
 /** The order, its items and its history up to `status`, in one transaction. */
-async function persist(
+function persist(
   p: Placement,
   priced: { items: PricedItem[]; totalCents: number; currency: Currency },
   status: OrderStatus,
   reason?: string,
 ): Promise<boolean> {
   const attributes = { 'mesh.order.id': p.orderId, 'mesh.order.status': status };
-  const saved = await inSpan(tracer, 'persist order', { attributes }, () =>
-    withTransaction(p.deps.pool, async (tx) => {
-      const inserted = await insertOrder(tx, {
+  return inSpan(tracer, 'persist order', { attributes }, () =>
+    commitStatus(p.deps, { orderId: p.orderId, status, reason }, (tx) =>
+      insertOrder(tx, {
         id: p.orderId,
         customerId: p.request.customerId,
         items: priced.items,
@@ -179,24 +191,21 @@ async function persist(
         currency: priced.currency,
         idempotencyKey: p.idempotencyKey,
         requestHash: p.idempotencyKey === undefined ? undefined : p.requestHash,
-      });
-      if (!inserted) return false;
-      return changeOrderStatus(tx, {
-        orderId: p.orderId,
-        status,
-        reason,
-        eventsTopic: p.deps.outbox.topic,
-      });
-    }),
+      }),
+    ),
   );
-  if (saved) committed(p, status);
-  return saved;
 }
 
 // --- charge ------------------------------------------------------------------------------------
 
-/** CHARGED or DECLINED; any other end undoes the charge and the reservation, and throws. */
-async function charge(p: Placement, reservation: Reservation): Promise<Payment> {
+/**
+ * CHARGED or DECLINED. Any other end undoes the charge and the reservation, and fails the
+ * placement, leaving the order PAYMENT_FAILED when the undoing worked.
+ */
+async function charge(
+  p: Placement,
+  reservation: Reservation,
+): Promise<{ payment: Payment } | { failure: unknown; status: OrderStatus }> {
   const attributes = {
     'mesh.order.id': p.orderId,
     'mesh.payment.amount_cents': reservation.totalCents,
@@ -215,77 +224,75 @@ async function charge(p: Placement, reservation: Reservation): Promise<Payment> 
           detail: `payment answered the charge with status ${payment.status}`,
         });
       }
-      return payment;
+      return { payment };
     });
   } catch (error) {
-    await undoCharge(p);
-    throw asDependencyFailure(error, 'payment');
+    const status = await undoCharge(p);
+    return { failure: asDependencyFailure(error, 'payment'), status };
   }
 }
 
 /**
  * The charge's result is unknown: void it and release the stock. Only when both are done is the
- * order PAYMENT_FAILED; otherwise it stays STOCK_RESERVED for the recovery job.
+ * order PAYMENT_FAILED; otherwise it stays STOCK_RESERVED for the recovery job. Returns which.
  */
-async function undoCharge(p: Placement): Promise<void> {
+async function undoCharge(p: Placement): Promise<OrderStatus> {
   const failures = await undoChargeAndReservation(p.deps, p.orderId);
   if (failures.length > 0) {
     p.deps.logger.warn({ orderId: p.orderId }, 'charge not undone; left to the recovery job');
-    return;
+    return 'STOCK_RESERVED';
   }
   try {
-    await writeStatus(p, 'PAYMENT_FAILED', 'payment-unavailable');
+    const failed = await commitStatus(p.deps, {
+      orderId: p.orderId,
+      status: 'PAYMENT_FAILED',
+      reason: 'payment-unavailable',
+    });
+    return failed ? 'PAYMENT_FAILED' : 'STOCK_RESERVED';
   } catch (error) {
     // The caller gets the charge failure; the recovery job will finish this order.
     p.deps.logger.error({ err: error, orderId: p.orderId }, 'could not mark the order failed');
+    return 'STOCK_RESERVED';
   }
 }
 
-async function failDeclined(p: Placement, payment: Payment): Promise<PlacedOrder> {
+async function failDeclined(p: Placement, payment: Payment): Promise<Ending> {
   const declineReason = payment.declineReason ?? 'unspecified';
   p.span.addEvent('payment declined', { 'mesh.payment.decline_reason': declineReason });
   await releaseReservation(p.deps, p.orderId);
-  await writeStatus(p, 'PAYMENT_FAILED', `declined: ${declineReason}`);
-  return answer(p);
+  const failed = await commitStatus(p.deps, {
+    orderId: p.orderId,
+    status: 'PAYMENT_FAILED',
+    reason: `declined: ${declineReason}`,
+  });
+  return { status: failed ? 'PAYMENT_FAILED' : 'STOCK_RESERVED' };
 }
 
 // --- confirm -----------------------------------------------------------------------------------
 
-async function confirm(p: Placement): Promise<PlacedOrder> {
-  const confirmed = await confirmOrder(p.deps, p.orderId, (status) => writeStatus(p, status));
+async function confirm(p: Placement): Promise<Ending> {
+  const confirmed = await confirmOrder(p.deps, p.orderId);
   // Not confirmed: the recovery job finished the order meanwhile; answer what it decided.
-  if (confirmed) p.span.addEvent('order confirmed');
-  return answer(p);
+  if (!confirmed) return { status: 'STOCK_RESERVED' };
+  p.span.addEvent('order confirmed');
+  return { status: 'CONFIRMED' };
 }
 
 // --- helpers -----------------------------------------------------------------------------------
 
-async function writeStatus(p: Placement, status: OrderStatus, reason?: string): Promise<boolean> {
-  const changed = await withTransaction(p.deps.pool, (tx) =>
-    changeOrderStatus(tx, { orderId: p.orderId, status, reason, eventsTopic: p.deps.outbox.topic }),
-  );
-  if (changed) committed(p, status);
-  return changed;
-}
-
-/** A status change committed; a terminal one wrote the order's event, which can go out now. */
-function committed(p: Placement, status: OrderStatus): void {
-  p.status = status;
-  if (TERMINAL_ORDER_STATUSES.includes(status)) p.deps.outbox.wake();
-}
-
-async function answer(p: Placement): Promise<PlacedOrder> {
+/** The order as stored now, to answer with. */
+async function readBack(p: Placement): Promise<Order> {
   const order = await findOrder(p.deps.pool, p.orderId);
   if (!order) throw new Error(`order ${p.orderId} vanished after being written`);
-  return { order, replayed: false };
+  return order;
 }
 
 /** Another request with the same key persisted its order first: answer as if this were a retry. */
-async function answerForTakenKey(p: Placement): Promise<PlacedOrder> {
+async function answerForTakenKey(p: Placement): Promise<Ending> {
   const key = p.idempotencyKey as string;
   const earlier = await findEarlierOrder(p.deps, key, p.requestHash);
   if (!earlier) throw new AppError('idempotency-key-in-use', { headers: { 'retry-after': '1' } });
-  return replay(p.span, earlier);
+  return { earlier };
 }
 
 /**

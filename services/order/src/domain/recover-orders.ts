@@ -1,18 +1,27 @@
-import { AppError, type PoolClient, withTransaction } from '@mesh/service-kit';
+import { AppError } from '@mesh/service-kit';
 import { inSpan } from '@mesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import { findPayment } from '../clients/payment.client';
-import { changeOrderStatus, lockStaleOrders } from '../data/order.repository';
+import { claimStaleOrders, releaseClaims } from '../data/order.repository';
 import type { OrderDependencies } from './dependencies';
-import { confirmOrder, type StatusWriter, undoChargeAndReservation } from './order-steps';
+import { commitStatus, IN_PROGRESS_STATUSES } from './order-status';
+import { confirmOrder, undoChargeAndReservation } from './order-steps';
 
 const tracer = trace.getTracer('@mesh/order');
+
+/**
+ * How long a pass holds the orders it claimed. It must exceed the work on one batch: per order,
+ * a payment lookup, then a void and a release or a commit, each up to its client's time limit.
+ */
+export const DEFAULT_RECOVERY_LEASE_MS = 300_000;
 
 export interface RecoverySettings {
   /** Only orders unchanged for at least this long: younger ones may still have a request at work. */
   afterMs: number;
-  /** Orders locked per transaction. */
+  /** Orders claimed at a time. */
   batchSize?: number;
+  /** How long a claim keeps other replicas of the job away from an order. */
+  leaseMs?: number;
 }
 
 export interface RecoveryReport {
@@ -22,12 +31,19 @@ export interface RecoveryReport {
   left: number;
 }
 
-type Recovery = 'confirmed' | 'abandoned' | 'left' | 'dependency-down';
+/** `finished-elsewhere`: the order became terminal meanwhile and was left as it is. */
+type Recovery = 'confirmed' | 'abandoned' | 'left' | 'dependency-down' | 'finished-elsewhere';
 
 /**
  * One pass of the recovery job: finishes orders a request left in progress (a crash, or a charge
  * whose result was unknown and could not be undone). Payment decides: CHARGED → CONFIRMED;
  * anything else → the payment voided and the stock released, PAYMENT_FAILED `abandoned`.
+ *
+ * No transaction stays open while payment and inventory are asked: a batch of orders is claimed
+ * for a lease in one short statement, the calls are made, and each outcome is written in a short
+ * transaction of its own that changes the order only if it is still in progress. The lease keeps
+ * other replicas of the job away; ORDER_RECOVERY_AFTER_MS keeps the job away from orders a
+ * request may still be working on.
  */
 export async function recoverStaleOrders(
   deps: OrderDependencies,
@@ -36,29 +52,38 @@ export async function recoverStaleOrders(
   const batchSize = settings.batchSize ?? 10;
   const report: RecoveryReport = { confirmed: 0, abandoned: 0, left: 0 };
   const attempted: string[] = [];
-  for (;;) {
-    // The row locks are held while payment and inventory are asked, so that neither another
-    // replica nor a late request changes the order in between.
-    const batch = await withTransaction(deps.pool, async (tx) => {
-      const stale = await lockStaleOrders(tx, {
-        olderThanMs: settings.afterMs,
-        limit: batchSize,
-        excludeIds: attempted,
-      });
-      let finished = 0;
-      for (const order of stale) {
-        attempted.push(order.id);
-        const recovery = await recoverOrder(deps, tx, order.id);
-        report[recovery === 'dependency-down' ? 'left' : recovery] += 1;
-        if (recovery === 'confirmed' || recovery === 'abandoned') finished += 1;
-        // Every other order would wait for the same time limits: leave them to the next pass.
-        if (recovery === 'dependency-down') return { size: stale.length, finished, stop: true };
-      }
-      return { size: stale.length, finished, stop: false };
+  let stop = false;
+  while (!stop) {
+    const claimed = await claimStaleOrders(deps.pool, {
+      statuses: IN_PROGRESS_STATUSES,
+      olderThanMs: settings.afterMs,
+      leaseMs: settings.leaseMs ?? DEFAULT_RECOVERY_LEASE_MS,
+      limit: batchSize,
+      excludeIds: attempted,
     });
-    // The batch's terminal orders wrote their events, committed now: let the relay publish them.
-    if (batch.finished > 0) deps.outbox.wake();
-    if (batch.stop || batch.size < batchSize) break;
+    try {
+      for (const order of claimed) {
+        attempted.push(order.id);
+        const recovery = await recoverOrder(deps, order.id);
+        if (recovery !== 'finished-elsewhere') {
+          report[recovery === 'dependency-down' ? 'left' : recovery] += 1;
+        }
+        // Every other order would wait for the same time limits: leave them to the next pass.
+        if (recovery === 'dependency-down') {
+          stop = true;
+          break;
+        }
+      }
+    } finally {
+      // Finished or not, the batch is done with: the next pass may take what is left at once.
+      await releaseClaims(
+        deps.pool,
+        claimed.map((order) => order.id),
+      ).catch((error: unknown) =>
+        deps.logger.warn({ err: error }, 'could not release recovery claims; they run out'),
+      );
+    }
+    if (claimed.length < batchSize) stop = true;
   }
   if (report.confirmed + report.abandoned + report.left > 0) {
     deps.logger.info({ ...report }, 'recovery pass finished orders left in progress');
@@ -66,18 +91,12 @@ export async function recoverStaleOrders(
   return report;
 }
 
-async function recoverOrder(
-  deps: OrderDependencies,
-  tx: PoolClient,
-  orderId: string,
-): Promise<Recovery> {
+async function recoverOrder(deps: OrderDependencies, orderId: string): Promise<Recovery> {
   return inSpan(
     tracer,
     'recover order',
     { attributes: { 'mesh.order.id': orderId } },
     async (span) => {
-      const writeStatus: StatusWriter = (status, reason) =>
-        changeOrderStatus(tx, { orderId, status, reason, eventsTopic: deps.outbox.topic });
       let payment: Awaited<ReturnType<typeof findPayment>>;
       try {
         payment = await findPayment(deps.payment, orderId);
@@ -87,8 +106,7 @@ async function recoverOrder(
       }
 
       if (payment?.status === 'CHARGED') {
-        // The row is locked and still in progress, so this write happens.
-        await confirmOrder(deps, orderId, writeStatus);
+        if (!(await confirmOrder(deps, orderId))) return 'finished-elsewhere';
         span.addEvent('order confirmed');
         span.setAttribute('mesh.order.status', 'CONFIRMED');
         return 'confirmed';
@@ -96,7 +114,12 @@ async function recoverOrder(
 
       const failures = await undoChargeAndReservation(deps, orderId);
       if (failures.length > 0) return failures.some(isDependencyDown) ? 'dependency-down' : 'left';
-      await writeStatus('PAYMENT_FAILED', 'abandoned');
+      const abandoned = await commitStatus(deps, {
+        orderId,
+        status: 'PAYMENT_FAILED',
+        reason: 'abandoned',
+      });
+      if (!abandoned) return 'finished-elsewhere';
       span.setAttribute('mesh.order.status', 'PAYMENT_FAILED');
       return 'abandoned';
     },

@@ -9,7 +9,7 @@ export interface OrderRecoveryJob {
 /** Runs a recovery pass every `intervalMs` (counted from the end of the previous pass). */
 export function startOrderRecovery(
   deps: OrderDependencies,
-  settings: { intervalMs: number; afterMs: number },
+  settings: { intervalMs: number; afterMs: number; leaseMs: number },
 ): OrderRecoveryJob {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -18,7 +18,7 @@ export function startOrderRecovery(
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      pass = recoverStaleOrders(deps, { afterMs: settings.afterMs })
+      pass = recoverStaleOrders(deps, { afterMs: settings.afterMs, leaseMs: settings.leaseMs })
         .then(
           () => undefined,
           (error: unknown) => deps.logger.error({ err: error }, 'order recovery pass failed'),

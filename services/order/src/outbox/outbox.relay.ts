@@ -10,14 +10,15 @@ import {
 import { inSpan, type Logger, withTraceContext } from '@mesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import {
-  countPendingEvents,
-  lockPendingEvents,
+  claimPendingEvents,
+  countUnpublishedEvents,
   markEventPublished,
   type PendingEvent,
+  parkEvent,
   purgePublishedEvents,
   recordPublishFailure,
 } from '../data/outbox.repository';
-import { observeOutboxPending, recordEventPublished } from '../metrics';
+import { observeOutbox, recordEventPublished } from '../metrics';
 
 const tracer = trace.getTracer('@mesh/order');
 
@@ -30,6 +31,19 @@ const PURGE_INTERVAL_MS = 60_000;
 
 /** How much of a failure's message is kept in outbox.last_error. */
 const MAX_ERROR_LENGTH = 1_000;
+
+/**
+ * Broker answers that refuse the record itself (kafkajs error types): sending the same event
+ * again cannot succeed. Every other failure (Kafka unreachable or restarting, no leader, a
+ * producer state the broker lost) is about Kafka, not the event, and must never park it, or an
+ * outage would park the whole queue.
+ */
+const RECORD_REFUSALS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'INVALID_TIMESTAMP',
+]);
 
 /**
  * The relay's producer: idempotent, one request in flight, so a send retried after a lost
@@ -45,16 +59,23 @@ export function createOutboxProducer(kafka: Kafka): Producer {
 
 export interface PublishSettings {
   pool: Pool;
+  /** Where every event goes: the relay owns its destination, the rows do not name one. */
+  topic: string;
   /** Connected by the pass if it is not yet. */
   producer: Producer;
   batchSize: number;
+  /** Failed sends after which an event Kafka refuses is parked. */
+  maxAttempts: number;
   logger: Logger;
 }
 
 export interface PassResult {
   /** Events published and marked so. */
   published: number;
-  /** A send failed: the pass stopped there, and that event goes first in the next pass. */
+  /**
+   * A send failed: the pass stopped there, and that event goes first in the next pass, unless
+   * it was parked.
+   */
   failed: boolean;
 }
 
@@ -64,20 +85,29 @@ export interface PassResult {
  * broker acknowledged it (acks = all); the first failure ends the pass, so no later event
  * overtakes it. Delivery is at-least-once: a crash between the acknowledgement and the commit
  * publishes the event again, and consumers deduplicate on its id.
+ *
+ * An event Kafka refuses is parked once it failed `maxAttempts` times, so that it does not hold
+ * up the events behind it forever; it waits, with its last error, to be replayed.
  */
 export async function publishPendingEvents(settings: PublishSettings): Promise<PassResult> {
   const { producer, logger } = settings;
   const published: PendingEvent[] = [];
+  let parked: { event: PendingEvent; attempts: number; error: unknown } | undefined;
   const failed = await withTransaction(settings.pool, async (tx) => {
-    for (const event of await lockPendingEvents(tx, settings.batchSize)) {
+    for (const event of await claimPendingEvents(tx, settings.batchSize)) {
       try {
-        await publish(producer, event);
+        await publish(producer, settings.topic, event);
       } catch (error) {
-        await recordPublishFailure(tx, event.id, messageOf(error));
-        logger.warn(
-          { err: error, eventId: event.id, orderId: event.order_id },
-          'could not publish an order event; it stays in the outbox',
-        );
+        const attempts = await recordPublishFailure(tx, event.id, messageOf(error));
+        if (attempts >= settings.maxAttempts && isRecordRefusal(error)) {
+          await parkEvent(tx, event.id);
+          parked = { event, attempts, error };
+        } else {
+          logger.warn(
+            { err: error, eventId: event.id, orderId: event.order_id, attempts },
+            'could not publish an order event; it stays in the outbox',
+          );
+        }
         return true;
       }
       await markEventPublished(tx, event.id);
@@ -86,14 +116,33 @@ export async function publishPendingEvents(settings: PublishSettings): Promise<P
     return false;
   });
   for (const event of published) recordEventPublished(event.event_type);
+  if (parked) {
+    const { event, attempts, error } = parked;
+    logger.error(
+      { err: error, eventId: event.id, orderId: event.order_id, attempts },
+      'Kafka keeps refusing an order event: parked, the events behind it go on; replay it with `pnpm --filter @mesh/order outbox:replay <order-id>` once fixed',
+    );
+  }
   return { published: published.length, failed };
+}
+
+/** Whether Kafka refused the record itself, anywhere in the error's chain of causes. */
+function isRecordRefusal(error: unknown): boolean {
+  let current: unknown = error;
+  // Bounded: a chain of causes could loop.
+  for (let depth = 0; depth < 10 && current instanceof Error; depth++) {
+    const { type } = current as { type?: unknown };
+    if (typeof type === 'string' && RECORD_REFUSALS.has(type)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 /**
  * Sends one event as one message, so that its span (and the kafkajs `send` span under it) is
  * part of the trace of the request or job that wrote the event, however late the send happens.
  */
-function publish(producer: Producer, event: PendingEvent): Promise<unknown> {
+function publish(producer: Producer, topic: string, event: PendingEvent): Promise<unknown> {
   const attributes = {
     'mesh.order.id': event.order_id,
     'mesh.event.id': event.id,
@@ -105,7 +154,7 @@ function publish(producer: Producer, event: PendingEvent): Promise<unknown> {
       // Returns at once when connected already.
       await producer.connect();
       return producer.send({
-        topic: event.topic,
+        topic,
         acks: -1,
         messages: [
           {
@@ -128,11 +177,13 @@ export interface OutboxRelaySettings {
   pool: Pool;
   kafka: Kafka;
   logger: Logger;
-  /** Created, if missing, before the first pass. */
+  /** Where the events go; created, if missing, before the first pass. */
   topic: TopicSpec;
   /** Pause after a pass that left nothing to publish. */
   pollIntervalMs: number;
   batchSize: number;
+  /** Failed sends after which an event Kafka refuses is parked. */
+  maxAttempts: number;
   /** Published events are kept this long (for inspection and replays), then deleted. */
   retentionMs: number;
 }
@@ -235,8 +286,10 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
       try {
         const current = publishPendingEvents({
           pool: settings.pool,
+          topic: settings.topic.topic,
           producer,
           batchSize: settings.batchSize,
+          maxAttempts: settings.maxAttempts,
           logger,
         });
         passUnderWay = current.catch(() => undefined);
@@ -261,7 +314,7 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
     start() {
       if (started) return;
       started = true;
-      stopObserving = observeOutboxPending(() => countPendingEvents(settings.pool));
+      stopObserving = observeOutbox(() => countUnpublishedEvents(settings.pool));
       run().catch((error: unknown) =>
         logger.error({ err: error }, 'outbox relay stopped unexpectedly'),
       );

@@ -16,8 +16,8 @@ export interface FakePayment {
     lookup: Behaviour;
     void: Behaviour;
   };
-  /** How long a charge takes. */
-  delayMs: { charge: number };
+  /** How long a charge and a lookup take. */
+  delayMs: { charge: number; lookup: number };
   calls: RecordedCall[];
   callsTo(kind: 'charge' | 'lookup' | 'void'): RecordedCall[];
   /** A payment as payment stores it, e.g. to seed one the order service never heard back about. */
@@ -37,7 +37,7 @@ const UNAVAILABLE: FakeReply = {
 /** The payment service's API as packages/contracts/src/payment.ts describes it. */
 export async function startFakePayment(): Promise<FakePayment> {
   const payments = new Map<string, Payment>();
-  const delayMs = { charge: 0 };
+  const delayMs = { charge: 0, lookup: 0 };
   const behaviour: FakePayment['behaviour'] = {
     charge: 'normal',
     lookup: 'normal',
@@ -101,12 +101,14 @@ export async function startFakePayment(): Promise<FakePayment> {
       );
     }
     if (call.method === 'GET' && orderId && action === undefined) {
-      const payment = payments.get(orderId);
       return (
         override(behaviour.lookup) ??
-        (payment
-          ? { status: 200, body: payment }
-          : { status: 404, problem: { code: 'payment-not-found', detail: orderId } })
+        after(delayMs.lookup, () => {
+          const payment = payments.get(orderId);
+          return payment
+            ? { status: 200, body: payment }
+            : { status: 404, problem: { code: 'payment-not-found', detail: orderId } };
+        })
       );
     }
     if (call.method === 'POST' && orderId && action === 'void') {
@@ -116,7 +118,7 @@ export async function startFakePayment(): Promise<FakePayment> {
   });
 
   const recover = () => {
-    delayMs.charge = 0;
+    delayMs.charge = delayMs.lookup = 0;
     server.calls.length = 0;
     behaviour.charge = behaviour.lookup = behaviour.void = 'normal';
   };

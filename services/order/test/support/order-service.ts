@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ORDER_EVENTS_TOPIC, type Order } from '@mesh/contracts';
+import type { Order } from '@mesh/contracts';
 import { createPool, migrate, type Pool, ServiceClient } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { startPostgres, type TestPostgres } from '@mesh/testkit';
@@ -12,6 +12,8 @@ import { type FakePayment, startFakePayment } from './fake-payment';
 
 export interface OrderServiceUnderTest {
   url: string;
+  /** The service's database, e.g. for a second pool that watches it. */
+  databaseUrl: string;
   pool: Pool;
   deps: OrderDependencies;
   inventory: FakeInventory;
@@ -32,7 +34,7 @@ export interface OrderServiceUnderTest {
  * and payment services, listening on 127.0.0.1:0.
  */
 export async function startOrderService(
-  settings: { paymentTimeoutMs?: number; inventoryTimeoutMs?: number; eventsTopic?: string } = {},
+  settings: { paymentTimeoutMs?: number; inventoryTimeoutMs?: number } = {},
 ): Promise<OrderServiceUnderTest> {
   const logger = createLogger({ name: 'order', level: 'silent' });
   const postgres: TestPostgres = await startPostgres();
@@ -47,7 +49,7 @@ export async function startOrderService(
     pool,
     logger,
     // No relay unless a test starts one and points `deps.outbox.wake` at it.
-    outbox: { topic: settings.eventsTopic ?? ORDER_EVENTS_TOPIC, wake: () => {} },
+    outbox: { wake: () => {} },
     inventory: new ServiceClient({
       name: 'inventory',
       baseUrl: inventory.url,
@@ -65,6 +67,7 @@ export async function startOrderService(
 
   return {
     url,
+    databaseUrl: postgres.url,
     pool,
     deps,
     inventory,

@@ -4,12 +4,12 @@ import type { Pool } from '@mesh/service-kit';
 export interface OutboxRow {
   id: string;
   order_id: string;
-  topic: string;
   event_type: string;
   payload: OrderEvent;
   trace_context: { traceparent?: string; tracestate?: string; baggage?: string };
   created_at: Date;
   published_at: Date | null;
+  parked_at: Date | null;
   attempts: number;
   last_error: string | null;
 }
