@@ -35,5 +35,6 @@ export {
   withTransaction,
 } from './postgres';
 export { reportError } from './problem-reporting';
+export { createRedis, type Redis, type RedisSettings } from './redis';
 export { activeTraceId, traceResponseHeaders } from './trace-headers';
 export { compileValidator, invalidRequest, type RequestPart, validate } from './validation';

@@ -1,7 +1,7 @@
+import type { Redis } from '@mesh/service-kit';
 import { fastifyOptions, registerHealthRoutes, registerPlatform } from '@mesh/service-kit/fastify';
 import type { Logger } from '@mesh/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { InventoryClient } from './clients/inventory.client';
 import type { NotificationClient } from './clients/notification.client';
 import type { OrderClient } from './clients/order.client';

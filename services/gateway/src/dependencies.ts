@@ -1,3 +1,4 @@
+import { createRedis } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
 import type { AppDeps } from './app';
 import { InventoryClient } from './clients/inventory.client';
@@ -5,7 +6,6 @@ import { NotificationClient } from './clients/notification.client';
 import { OrderClient } from './clients/order.client';
 import { Upstream } from './clients/upstream';
 import type { GatewayConfig } from './config';
-import { createRedis } from './redis';
 
 /** Everything buildApp needs, made from the configuration: Redis and the service clients. */
 export function createDependencies(config: GatewayConfig, logger: Logger): AppDeps {
@@ -13,7 +13,12 @@ export function createDependencies(config: GatewayConfig, logger: Logger): AppDe
     new Upstream({ name, baseUrl, timeoutMs });
   return {
     logger,
-    redis: createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }, logger),
+    redis: createRedis(config.REDIS_URL, {
+      name: 'rate limiter',
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      logger,
+      fallback: 'requests pass without a rate limit',
+    }),
     orders: new OrderClient(upstream('order', config.ORDER_URL, config.ORDER_TIMEOUT_MS)),
     inventory: new InventoryClient(
       upstream('inventory', config.INVENTORY_URL, config.INVENTORY_TIMEOUT_MS),

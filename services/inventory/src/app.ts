@@ -1,6 +1,6 @@
+import type { Redis } from '@mesh/service-kit';
 import { fastifyOptions, registerHealthRoutes, registerPlatform } from '@mesh/service-kit/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Inventory } from './domain/inventory';
 import { registerProductRoutes } from './routes/products.routes';
 import { registerReservationRoutes } from './routes/reservations.routes';

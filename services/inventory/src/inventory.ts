@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import type { Pool } from '@mesh/service-kit';
+import type { Pool, Redis } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
-import type { Redis } from 'ioredis';
 import { ProductCache } from './data/product.cache';
 import { readStockLevels } from './data/product.repository';
 import type { Inventory } from './domain/inventory';

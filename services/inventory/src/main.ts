@@ -1,8 +1,14 @@
-import { createKafka, createPool, exitOnSignals, failStart, migrate } from '@mesh/service-kit';
+import {
+  createKafka,
+  createPool,
+  createRedis,
+  exitOnSignals,
+  failStart,
+  migrate,
+} from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { buildApp } from './app';
 import { readConfig } from './config';
-import { createRedis } from './data/redis';
 import { startReservationSweeper } from './domain/expire-reservations';
 import { createInventory, DB_SCHEMA, MIGRATIONS_DIR } from './inventory';
 import { startOrderEventsConsumer } from './messaging/order-events.consumer';
@@ -24,7 +30,12 @@ async function main(): Promise<void> {
     schema: DB_SCHEMA,
     logger,
   });
-  const redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, logger });
+  const redis = createRedis(config.REDIS_URL, {
+    name: 'product cache',
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    logger,
+    fallback: 'serving reads from PostgreSQL',
+  });
   const inventory = createInventory({
     pool,
     redis,

@@ -1,4 +1,4 @@
-import type { Pool } from '@mesh/service-kit';
+import type { Pool, Redis } from '@mesh/service-kit';
 import {
   healthRoutes,
   jsonBody,
@@ -8,7 +8,6 @@ import {
 } from '@mesh/service-kit/express';
 import type { Logger } from '@mesh/telemetry';
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
 import { PaymentLock } from './data/payment-lock';
 import { createPaymentMetrics } from './metrics';
 import type { PaymentProcessor } from './processor/payment-processor';

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
+import type { Redis } from '@mesh/service-kit';
 import { AppError } from '@mesh/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { rateLimitedRequests } from '../metrics';
 import { API_KEY_HEADER, type ApiKeys } from './api-keys';
 
