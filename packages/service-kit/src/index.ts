@@ -36,5 +36,14 @@ export {
 } from './postgres';
 export { reportError } from './problem-reporting';
 export { createRedis, type Redis, type RedisSettings } from './redis';
+export {
+  type Backoff,
+  type BackoffSettings,
+  backoff,
+  pause,
+  type RetryPolicy,
+  type RetrySettings,
+  retryPolicy,
+} from './retry';
 export { activeTraceId, traceResponseHeaders } from './trace-headers';
 export { compileValidator, invalidRequest, type RequestPart, validate } from './validation';

@@ -10,6 +10,7 @@ import {
   type Producer,
   type RetryOptions,
 } from 'kafkajs';
+import { backoff, pause } from './retry';
 
 export type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 
@@ -129,7 +130,7 @@ export interface ConsumerSettings {
   handle: (received: ReceivedMessage) => Promise<void>;
   /** Attempts for a failing message before it goes to the dead-letter topic. Default 3. */
   maxAttempts?: number;
-  /** Backoff between attempts; doubled per attempt up to 5 s. Default 200 ms. */
+  /** First pause between attempts (see retry.ts); doubled per attempt up to 5 s. Default 200 ms. */
   retryDelayMs?: number;
   /** Topics to create first if missing (the topic itself and its dead-letter topic, usually). */
   ensureTopics?: TopicSpec[];
@@ -166,7 +167,7 @@ function headersAsText(headers: IHeaders | undefined): Record<string, string> {
 export async function startConsumer(settings: ConsumerSettings): Promise<RunningConsumer> {
   const { kafka, groupId, topic, logger } = settings;
   const maxAttempts = settings.maxAttempts ?? 3;
-  const baseDelay = settings.retryDelayMs ?? 200;
+  const retryBackoff = { initialDelayMs: settings.retryDelayMs ?? 200, maxDelayMs: 5_000 };
   const dlqTopic = deadLetterTopic(topic, groupId);
   const consumer = kafka.consumer({
     groupId,
@@ -176,7 +177,6 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
   let stopping = false;
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   async function deadLetter(received: ReceivedMessage, error: unknown, attempts: number) {
     const { message, partition } = received;
@@ -214,6 +214,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
   await consumer.run({
     eachMessage: async ({ topic: from, partition, message, heartbeat }) => {
       const received = { topic: from, partition, message, headers: headersAsText(message.headers) };
+      const pauses = backoff(retryBackoff);
       for (let attempt = 1; ; attempt++) {
         try {
           await settings.handle(received);
@@ -225,12 +226,11 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
             await deadLetter(received, error, attempt);
             return;
           }
-          const delay = Math.min(baseDelay * 2 ** (attempt - 1), 5_000);
           logger.warn(
             { err: error, topic: from, partition, offset: message.offset, attempt, transient },
             'message failed; retrying',
           );
-          await sleep(delay);
+          await pause(pauses.next());
           await heartbeat();
         }
       }
@@ -263,29 +263,25 @@ export interface BackgroundConsumer extends RunningConsumer {
  */
 export function startConsumerInBackground(settings: ConsumerSettings): BackgroundConsumer {
   let running: RunningConsumer | undefined;
-  let stopped = false;
-  let wake: (() => void) | undefined;
+  const stopping = new AbortController();
+  const pauses = backoff({ initialDelayMs: 500, maxDelayMs: 10_000 });
   const started = (async () => {
-    for (let attempt = 1; !stopped; attempt++) {
+    while (!stopping.signal.aborted) {
       try {
         const consumer = await startConsumer(settings);
-        if (stopped) {
+        if (stopping.signal.aborted) {
           await consumer.stop();
           return;
         }
         running = consumer;
         return;
       } catch (error) {
-        if (stopped) return;
-        const delay = Math.min(500 * 2 ** (attempt - 1), 10_000);
+        if (stopping.signal.aborted) return;
         settings.logger.warn(
-          { err: error, attempt, topic: settings.topic },
+          { err: error, attempt: pauses.failures + 1, topic: settings.topic },
           'consumer start failed; retrying',
         );
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, delay);
-        });
+        await pause(pauses.next(), stopping.signal);
       }
     }
   })();
@@ -296,8 +292,7 @@ export function startConsumerInBackground(settings: ConsumerSettings): Backgroun
       return running.consumer;
     },
     stop: async () => {
-      stopped = true;
-      wake?.();
+      stopping.abort();
       await running?.stop();
     },
   };
