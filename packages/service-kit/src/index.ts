@@ -27,6 +27,11 @@ export {
 } from './kafka';
 export { exitOnSignals, failStart, type ShutdownStep, shutdown, withinTime } from './lifecycle';
 export {
+  type PeriodicJob,
+  type PeriodicJobSettings,
+  startPeriodicJob,
+} from './periodic-job';
+export {
   claimEvent,
   createPool,
   migrate,

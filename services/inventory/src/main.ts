@@ -9,8 +9,8 @@ import {
 import { createLogger } from '@mesh/telemetry';
 import { buildApp } from './app';
 import { readConfig } from './config';
-import { startReservationSweeper } from './domain/expire-reservations';
 import { createInventory, DB_SCHEMA, MIGRATIONS_DIR } from './inventory';
+import { startReservationExpiry } from './jobs/reservation-expiry.job';
 import { startOrderEventsConsumer } from './messaging/order-events.consumer';
 
 async function main(): Promise<void> {
@@ -46,7 +46,9 @@ async function main(): Promise<void> {
 
   const app = buildApp({ inventory, redis });
   await app.listen({ port: config.PORT, host: config.HOST });
-  const sweeper = startReservationSweeper(inventory, config.RESERVATION_SWEEP_INTERVAL_MS);
+  const expiry = startReservationExpiry(inventory, {
+    intervalMs: config.RESERVATION_SWEEP_INTERVAL_MS,
+  });
   // Not awaited, and only once HTTP serves: the order path reserves stock over HTTP, so the
   // service must start and serve while Kafka is down; the consumer joins when the broker answers.
   const consumer = startOrderEventsConsumer(inventory, {
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
     [
       { name: 'http server', close: () => app.close() },
       { name: 'order-events consumer', close: () => consumer.stop(), timeoutMs: 10_000 },
-      { name: 'reservation sweeper', close: () => sweeper.stop() },
+      { name: 'reservation expiry', close: () => expiry.stop() },
       { name: 'stock metrics', close: () => inventory.metrics.stop() },
       { name: 'redis', close: () => redis.quit() },
       { name: 'postgres pool', close: () => pool.end() },
