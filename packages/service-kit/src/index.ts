@@ -1,4 +1,27 @@
-export { bool, ConfigError, decimal, int, loadConfig, num, port, str, url } from './config';
+export {
+  bool,
+  brokers,
+  type Config,
+  ConfigError,
+  decimal,
+  int,
+  loadConfig,
+  num,
+  port,
+  type Setting,
+  type SettingOptions,
+  str,
+  url,
+} from './config';
+export {
+  httpServerSpec,
+  kafkaConsumerSpec,
+  kafkaSpec,
+  LOG_LEVELS,
+  logSpec,
+  postgresSpec,
+  redisSpec,
+} from './config-specs';
 export { AppError, type AppErrorOptions, toProblem } from './errors';
 export { checkReadiness, type Readiness, type ReadinessCheck } from './health';
 export {
@@ -23,7 +46,9 @@ export {
   type RunningConsumer,
   startConsumer,
   startConsumerInBackground,
+  type TopicLayout,
   type TopicSpec,
+  topicLayout,
 } from './kafka';
 export { exitOnSignals, failStart, type ShutdownStep, shutdown, withinTime } from './lifecycle';
 export {

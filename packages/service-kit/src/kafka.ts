@@ -58,6 +58,24 @@ export interface TopicSpec {
   replicationFactor: number;
 }
 
+/** Partitions and replication of a topic a service creates. */
+export type TopicLayout = Omit<TopicSpec, 'topic'>;
+
+/**
+ * The layout of every topic a Mesh service creates (order-events, dead-letter topics), from the
+ * shared `kafkaSpec` variables: whichever service starts first creates order-events, so every
+ * service that ensures it takes its layout from here.
+ */
+export function topicLayout(config: {
+  TOPIC_PARTITIONS: number;
+  TOPIC_REPLICATION_FACTOR: number;
+}): TopicLayout {
+  return {
+    numPartitions: config.TOPIC_PARTITIONS,
+    replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+  };
+}
+
 /**
  * Creates the topics a service needs, explicitly, with the partitions and replication its
  * config says. The broker's auto-create is off in every Mesh environment: a typo in a topic name
@@ -132,8 +150,8 @@ export interface ConsumerSettings {
   maxAttempts?: number;
   /** First pause between attempts (see retry.ts); doubled per attempt up to 5 s. Default 200 ms. */
   retryDelayMs?: number;
-  /** Topics to create first if missing (the topic itself and its dead-letter topic, usually). */
-  ensureTopics?: TopicSpec[];
+  /** Creates the topic and its dead-letter topic with this layout first, if they are missing. */
+  createTopics?: TopicLayout;
 }
 
 export interface RunningConsumer {
@@ -207,7 +225,12 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     );
   }
 
-  if (settings.ensureTopics) await ensureTopics(kafka, settings.ensureTopics);
+  if (settings.createTopics) {
+    await ensureTopics(kafka, [
+      { topic, ...settings.createTopics },
+      { topic: dlqTopic, ...settings.createTopics },
+    ]);
+  }
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

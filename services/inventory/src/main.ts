@@ -5,6 +5,7 @@ import {
   exitOnSignals,
   failStart,
   migrate,
+  topicLayout,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { buildApp } from './app';
@@ -52,12 +53,11 @@ async function main(): Promise<void> {
   // Not awaited, and only once HTTP serves: the order path reserves stock over HTTP, so the
   // service must start and serve while Kafka is down; the consumer joins when the broker answers.
   const consumer = startOrderEventsConsumer(inventory, {
-    kafka: createKafka({ clientId: 'inventory', brokers: config.KAFKA_BROKERS.split(','), logger }),
+    kafka: createKafka({ clientId: 'inventory', brokers: config.KAFKA_BROKERS, logger }),
     topic: config.ORDER_EVENTS_TOPIC,
     groupId: config.KAFKA_GROUP_ID,
     maxAttempts: config.MESSAGE_MAX_ATTEMPTS,
-    partitions: config.TOPIC_PARTITIONS,
-    replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+    topicLayout: topicLayout(config),
   });
 
   exitOnSignals(

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DEAD_LETTER_HEADERS, deadLetterTopic, type OrderEvent } from '@mesh/contracts';
 import {
+  type BackgroundConsumer,
   createKafka,
   createPool,
-  ensureTopics,
   type Kafka,
   migrate,
   type Pool,
-  type RunningConsumer,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import {
@@ -47,7 +46,7 @@ describe('notification: order events from a real Kafka broker', () => {
   let broker: TestKafka;
   let pool: Pool;
   let kafka: Kafka;
-  let consumer: RunningConsumer;
+  let consumer: BackgroundConsumer;
   let app: FastifyInstance;
   const sent: Email[] = [];
   /** Sends that fail as if the provider's network were down; counts down per attempt. */
@@ -75,12 +74,7 @@ describe('notification: order events from a real Kafka broker', () => {
     });
     pool = createPool(postgres.url, { applicationName: 'test', schema: 'notifications', logger });
     kafka = createKafka({ clientId: 'notification-test', brokers: broker.brokers, logger });
-    const spec = { numPartitions: 1, replicationFactor: 1 };
-    await ensureTopics(kafka, [
-      { topic, ...spec },
-      { topic: deadLetterTopic(topic, groupId), ...spec },
-    ]);
-    consumer = await startOrderEventsConsumer({
+    consumer = startOrderEventsConsumer({
       kafka,
       topic,
       groupId,
@@ -88,7 +82,9 @@ describe('notification: order events from a real Kafka broker', () => {
       pool,
       email,
       logger,
+      topicLayout: { numPartitions: 1, replicationFactor: 1 },
     });
+    await consumer.started;
     app = buildApp({ pool, logger, readiness: { postgres: () => pool.query('SELECT 1') } });
   });
   afterAll(async () => {
