@@ -7,7 +7,9 @@ import {
   Kafka,
   type KafkaMessage,
   logLevel,
+  Partitioners,
   type Producer,
+  type ProducerConfig,
   type RetryOptions,
 } from 'kafkajs';
 import { backoff, pause } from './retry';
@@ -29,13 +31,58 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/*
+ * kafkajs's start-up notices that say nothing about Mesh, silenced here and only here, each for
+ * a reason:
+ * - The partitioner notice (kafkajs 2 changed its default partitioner from 1.x's): Mesh never ran
+ *   kafkajs 1, so there is no older key-to-partition mapping to keep. Every producer made by
+ *   createKafka's client names the default partitioner, which is what the notice asks for.
+ * - The idempotent-producer notice (retries are limited, which "may invalidate EoS guarantees"):
+ *   Mesh relies on no exactly-once delivery. Delivery is at-least-once and consumers deduplicate by
+ *   event id; unlimited retries would instead hold a relay or a dead-lettering forever.
+ * - Node's TimeoutNegativeWarning: kafkajs's request queue schedules its next check at a time that
+ *   can already be past, i.e. a negative delay. Node then waits 1 ms, which is what kafkajs means.
+ */
+const HARMLESS_KAFKAJS_LINES = new Set([
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees',
+]);
+
+let negativeTimeoutWarningSilenced = false;
+
+/** Drops Node's TimeoutNegativeWarning (see above), and no other warning, for the process. */
+function silenceNegativeTimeoutWarning(): void {
+  if (negativeTimeoutWarningSilenced) return;
+  negativeTimeoutWarningSilenced = true;
+  const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const [typeOrOptions] = rest;
+    const type =
+      warning instanceof Error
+        ? warning.name
+        : typeof typeOrOptions === 'string'
+          ? typeOrOptions
+          : (typeOrOptions as { type?: string } | undefined)?.type;
+    if (type === 'TimeoutNegativeWarning') return;
+    emitWarning(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
+/** Names the default partitioner for every producer (see above). */
+class MeshKafka extends Kafka {
+  override producer(config?: ProducerConfig): Producer {
+    return super.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
+  }
+}
+
 /**
  * A kafkajs client whose own log lines go through the service's pino logger (so they carry
- * trace ids and reach Loki), with bounded connection and request timeouts.
+ * trace ids and reach Loki), with bounded connection and request timeouts, and without the
+ * start-up notices above.
  */
 export function createKafka(settings: KafkaSettings): Kafka {
   const logger = settings.logger.child({ component: 'kafkajs' });
-  return new Kafka({
+  silenceNegativeTimeoutWarning();
+  return new MeshKafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
     connectionTimeout: 3_000,
@@ -47,6 +94,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
       () =>
       ({ level, log }) => {
         const { message, ...extra } = log;
+        if (HARMLESS_KAFKAJS_LINES.has(message)) return;
         logger[LEVELS[level] ?? 'info'](extra, message);
       },
   });
