@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { InventoryClient } from './clients/inventory.client';
 import type { NotificationClient } from './clients/notification.client';
 import type { OrderClient } from './clients/order.client';
+import type { GatewayMetrics } from './metrics';
 import { API_KEY_HEADER, ApiKeys } from './protection/api-keys';
 import { type RateLimitSettings, registerRateLimit } from './protection/rate-limit';
 import { registerNotificationRoutes } from './routes/notifications.routes';
@@ -13,6 +14,7 @@ import { registerProductRoutes } from './routes/products.routes';
 
 export interface AppDeps {
   logger: Logger;
+  metrics: GatewayMetrics;
   /** Holds the rate limit counters; created with the service's keyPrefix. */
   redis: Redis;
   orders: OrderClient;
@@ -46,7 +48,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const apiKeys = new ApiKeys(deps.apiKeys);
   // A named plugin: @fastify/otel names hook spans after it ("onRequest - publicApi").
   async function publicApi(api: FastifyInstance): Promise<void> {
-    await registerRateLimit(api, { redis: deps.redis, apiKeys, settings: deps.rateLimit });
+    await registerRateLimit(api, {
+      redis: deps.redis,
+      apiKeys,
+      settings: deps.rateLimit,
+      metrics: deps.metrics,
+    });
     api.addHook('preParsing', async function authenticate(request) {
       apiKeys.authenticate(request.headers[API_KEY_HEADER]);
     });

@@ -1,18 +1,22 @@
 import { createRedis } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
+import { metrics } from '@opentelemetry/api';
 import type { AppDeps } from './app';
 import { InventoryClient } from './clients/inventory.client';
 import { NotificationClient } from './clients/notification.client';
 import { OrderClient } from './clients/order.client';
 import { Upstream } from './clients/upstream';
 import type { GatewayConfig } from './config';
+import { createGatewayMetrics } from './metrics';
 
 /** Everything buildApp needs, made from the configuration: Redis and the service clients. */
 export function createDependencies(config: GatewayConfig, logger: Logger): AppDeps {
+  const gatewayMetrics = createGatewayMetrics(metrics.getMeter('@mesh/gateway'));
   const upstream = (name: string, baseUrl: string, timeoutMs: number) =>
-    new Upstream({ name, baseUrl, timeoutMs });
+    new Upstream({ name, baseUrl, timeoutMs, metrics: gatewayMetrics });
   return {
     logger,
+    metrics: gatewayMetrics,
     redis: createRedis(config.REDIS_URL, {
       name: 'rate limiter',
       keyPrefix: config.REDIS_KEY_PREFIX,

@@ -8,10 +8,12 @@ import {
   topicLayout,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
+import { metrics } from '@opentelemetry/api';
 import { buildApp } from './app';
 import { loadNotificationConfig } from './config';
 import { simulatedEmailProvider } from './domain/email-provider';
 import { startOrderEventsConsumer } from './messaging/order-events.consumer';
+import { createNotificationMetrics } from './metrics';
 
 const SCHEMA = 'notifications';
 const logger = createLogger({ name: 'notification' });
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     topicLayout: topicLayout(config),
     pool,
     email: simulatedEmailProvider(config.EMAIL_LATENCY_MS),
+    metrics: createNotificationMetrics(metrics.getMeter('@mesh/notification')),
     logger,
   });
 

@@ -18,11 +18,13 @@ import {
   type TestPostgres,
   uniqueName,
 } from '@mesh/testkit';
+import { metrics } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import type { KafkaMessage } from 'kafkajs';
 import { buildApp } from '../src/app';
 import type { Email, EmailProvider } from '../src/domain/email-provider';
 import { startOrderEventsConsumer } from '../src/messaging/order-events.consumer';
+import { createNotificationMetrics } from '../src/metrics';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -82,6 +84,7 @@ describe('notification: order events from a real Kafka broker', () => {
       pool,
       email,
       logger,
+      metrics: createNotificationMetrics(metrics.getMeter('@mesh/notification')),
       topicLayout: { numPartitions: 1, replicationFactor: 1 },
     });
     await consumer.started;

@@ -7,6 +7,7 @@ import {
   traceHeaders,
 } from '@mesh/service-kit/express';
 import type { Logger } from '@mesh/telemetry';
+import { metrics } from '@opentelemetry/api';
 import express, { type Express } from 'express';
 import { PaymentLock } from './data/payment-lock';
 import { createPaymentMetrics } from './metrics';
@@ -37,7 +38,7 @@ export function buildApp(deps: AppDependencies): Express {
       pool: deps.pool,
       lock: new PaymentLock(deps.redis, deps.lockTtlMs),
       processor: deps.processor,
-      metrics: createPaymentMetrics(),
+      metrics: createPaymentMetrics(metrics.getMeter('@mesh/payment')),
       logger: deps.logger,
     }),
   );

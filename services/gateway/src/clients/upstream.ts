@@ -8,7 +8,7 @@ import {
 } from '@mesh/service-kit';
 import { trace } from '@opentelemetry/api';
 import { TaskCancelledError, TimeoutStrategy, timeout } from 'cockatiel';
-import { upstreamRetries } from '../metrics';
+import type { GatewayMetrics } from '../metrics';
 
 /** Failures worth another try: the call did not reach the service, or the service broke. */
 const TRANSIENT_CODES = new Set(['dependency-unavailable', 'dependency-failed']);
@@ -22,6 +22,7 @@ export interface UpstreamSettings {
   baseUrl: string;
   /** Time limit of one request to this service, retries and back-off included. */
   timeoutMs: number;
+  metrics: GatewayMetrics;
 }
 
 /**
@@ -44,7 +45,7 @@ export class Upstream {
     this.retryTransient.onRetry((event) => {
       const reason =
         'error' in event && event.error instanceof AppError ? event.error.code : 'unknown';
-      upstreamRetries.add(1, { 'mesh.upstream': settings.name, 'error.type': reason });
+      settings.metrics.countUpstreamRetry(settings.name, reason);
       trace.getActiveSpan()?.addEvent('upstream retry', {
         'mesh.upstream': settings.name,
         'mesh.retry.attempt': event.attempt,
