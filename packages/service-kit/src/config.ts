@@ -79,6 +79,15 @@ export function loadConfig<S extends Record<string, Setting<unknown>>>(
   }) as unknown as Config<S>;
 }
 
+/**
+ * A service's config loader: `export const loadXConfig = configLoader(spec)`, with its type
+ * `ReturnType<typeof loadXConfig>`. The environment is a parameter so tests can pass their own.
+ */
+export function configLoader<S extends Record<string, Setting<unknown>>>(spec: S) {
+  return (env: Record<string, string | undefined> = process.env): Config<S> =>
+    loadConfig(spec, env);
+}
+
 interface NumberSpec {
   default?: number;
   desc?: string;

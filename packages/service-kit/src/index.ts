@@ -3,6 +3,7 @@ export {
   brokers,
   type Config,
   ConfigError,
+  configLoader,
   decimal,
   int,
   loadConfig,

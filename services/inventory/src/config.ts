@@ -1,9 +1,9 @@
 import {
+  configLoader,
   httpServerSpec,
   int,
   kafkaConsumerSpec,
   kafkaSpec,
-  loadConfig,
   logSpec,
   postgresSpec,
   redisSpec,
@@ -35,8 +35,6 @@ const spec = {
 };
 
 /** Reads the configuration once at start; a missing or bad variable fails with its name. */
-export function readConfig(env: Record<string, string | undefined> = process.env) {
-  return loadConfig(spec, env);
-}
+export const readConfig = configLoader(spec);
 
 export type Config = ReturnType<typeof readConfig>;

@@ -1,9 +1,9 @@
 import {
+  configLoader,
   httpServerSpec,
   int,
   kafkaConsumerSpec,
   kafkaSpec,
-  loadConfig,
   logSpec,
   postgresSpec,
 } from '@mesh/service-kit';
@@ -22,8 +22,6 @@ const spec = {
 };
 
 /** The notification service's configuration; throws a ConfigError naming every bad variable. */
-export function loadNotificationConfig(env: Record<string, string | undefined> = process.env) {
-  return loadConfig(spec, env);
-}
+export const loadNotificationConfig = configLoader(spec);
 
 export type NotificationConfig = ReturnType<typeof loadNotificationConfig>;

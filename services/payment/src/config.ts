@@ -1,8 +1,8 @@
 import {
+  configLoader,
   decimal,
   httpServerSpec,
   int,
-  loadConfig,
   logSpec,
   postgresSpec,
   redisSpec,
@@ -40,8 +40,6 @@ const spec = {
 };
 
 /** The payment service's configuration; throws a ConfigError naming every bad variable. */
-export function loadPaymentConfig(env: Record<string, string | undefined> = process.env) {
-  return loadConfig(spec, env);
-}
+export const loadPaymentConfig = configLoader(spec);
 
 export type PaymentConfig = ReturnType<typeof loadPaymentConfig>;
