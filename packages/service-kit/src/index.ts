@@ -24,7 +24,7 @@ export {
   redisSpec,
 } from './config-specs';
 export { AppError, type AppErrorOptions, toProblem } from './errors';
-export { checkReadiness, type Readiness, type ReadinessCheck } from './health';
+export { type AppSettings, checkReadiness, type Readiness, type ReadinessCheck } from './health';
 export {
   type CallOptions,
   ServiceClient,

@@ -1,7 +1,7 @@
 import type { Redis } from '@mesh/service-kit';
-import { fastifyOptions, registerHealthRoutes, registerPlatform } from '@mesh/service-kit/fastify';
+import { createFastifyApp } from '@mesh/service-kit/fastify';
 import type { Logger } from '@mesh/telemetry';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { InventoryClient } from './clients/inventory.client';
 import type { NotificationClient } from './clients/notification.client';
 import type { OrderClient } from './clients/order.client';
@@ -35,16 +35,6 @@ export interface AppDeps {
  * request is ever allowed.
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify(fastifyOptions({ logger: deps.logger, bodyLimit: deps.bodyLimitBytes }));
-  registerPlatform(app, deps.logger);
-
-  // Outside /api: no key and no rate limit, so probes always get through.
-  registerHealthRoutes(app, {
-    redis: () => deps.redis.ping(),
-    order: () => deps.orders.checkHealth(),
-    inventory: () => deps.inventory.checkHealth(),
-  });
-
   const apiKeys = new ApiKeys(deps.apiKeys);
   // A named plugin: @fastify/otel names hook spans after it ("onRequest - publicApi").
   async function publicApi(api: FastifyInstance): Promise<void> {
@@ -61,6 +51,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerProductRoutes(api, deps.inventory);
     registerNotificationRoutes(api, deps.notifications);
   }
-  app.register(publicApi, { prefix: '/api' });
-  return app;
+  return createFastifyApp({
+    logger: deps.logger,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    // Outside /api: no key and no rate limit, so probes always get through.
+    readiness: {
+      redis: () => deps.redis.ping(),
+      order: () => deps.orders.checkHealth(),
+      inventory: () => deps.inventory.checkHealth(),
+    },
+    routes: (app) => app.register(publicApi, { prefix: '/api' }),
+  });
 }
