@@ -1,6 +1,52 @@
-import { cleanEnv, EnvError, EnvMissingError, makeValidator, type ValidatorSpec } from 'envalid';
+import {
+  cleanEnv,
+  EnvError,
+  EnvMissingError,
+  bool as envalidBool,
+  num as envalidNum,
+  port as envalidPort,
+  str as envalidStr,
+  url as envalidUrl,
+  makeValidator,
+  type ValidatorSpec,
+} from 'envalid';
 
-export { bool, num, port, str, url } from 'envalid';
+/**
+ * One variable of a service's configuration: how to parse it into a `T`, its default and its
+ * description. Made by the validators below (envalid's, under a type of this package, so a
+ * service's config type can be inferred from its spec and still be named in declaration files).
+ */
+export interface Setting<T> {
+  readonly desc?: string;
+  readonly _parse: (input: string) => T;
+}
+
+/** The configuration a spec describes: each variable as its parsed type. */
+export type Config<S> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+
+export interface SettingOptions<T> {
+  default?: T;
+  desc?: string;
+  choices?: readonly T[];
+}
+
+const setting = <T>(made: unknown) => made as Setting<T>;
+
+export function str<T extends string = string>(options: SettingOptions<T>): Setting<T> {
+  return setting<T>(envalidStr(options as never));
+}
+export function num(options: SettingOptions<number>): Setting<number> {
+  return setting(envalidNum(options as never));
+}
+export function port(options: SettingOptions<number>): Setting<number> {
+  return setting(envalidPort(options as never));
+}
+export function url(options: SettingOptions<string>): Setting<string> {
+  return setting(envalidUrl(options as never));
+}
+export function bool(options: SettingOptions<boolean>): Setting<boolean> {
+  return setting(envalidBool(options as never));
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -14,11 +60,12 @@ export class ConfigError extends Error {
  * variable in `spec` has a type, a description (`desc`) and usually a default; a missing or bad
  * variable fails the start with a message that names it.
  */
-export function loadConfig<S extends Record<string, ValidatorSpec<unknown>>>(
+export function loadConfig<S extends Record<string, Setting<unknown>>>(
   spec: S,
   env: Record<string, string | undefined> = process.env,
-) {
-  return cleanEnv(env, spec, {
+): Config<S> {
+  const validators = spec as unknown as Record<string, ValidatorSpec<unknown>>;
+  return cleanEnv(env, validators, {
     reporter: ({ errors }) => {
       const problems = Object.entries(errors).map(([name, error]) => {
         const desc = (spec[name] as { desc?: string } | undefined)?.desc;
@@ -29,7 +76,16 @@ export function loadConfig<S extends Record<string, ValidatorSpec<unknown>>>(
       });
       if (problems.length > 0) throw new ConfigError(problems);
     },
-  });
+  }) as unknown as Config<S>;
+}
+
+/**
+ * A service's config loader: `export const loadXConfig = configLoader(spec)`, with its type
+ * `ReturnType<typeof loadXConfig>`. The environment is a parameter so tests can pass their own.
+ */
+export function configLoader<S extends Record<string, Setting<unknown>>>(spec: S) {
+  return (env: Record<string, string | undefined> = process.env): Config<S> =>
+    loadConfig(spec, env);
 }
 
 interface NumberSpec {
@@ -57,13 +113,38 @@ function bounded(kind: 'integer' | 'number', { min, max }: NumberSpec) {
 }
 
 /** A whole number within optional bounds, e.g. `int({ default: 600, min: 1, desc: '…' })`. */
-export function int(spec: NumberSpec) {
+export function int(spec: NumberSpec): Setting<number> {
   const { min: _min, max: _max, ...rest } = spec;
-  return bounded('integer', spec)(rest);
+  return setting(bounded('integer', spec)(rest));
 }
 
 /** A number within optional bounds, e.g. a rate: `decimal({ default: 0.05, min: 0, max: 1 })`. */
-export function decimal(spec: NumberSpec) {
+export function decimal(spec: NumberSpec): Setting<number> {
   const { min: _min, max: _max, ...rest } = spec;
-  return bounded('number', spec)(rest);
+  return setting(bounded('number', spec)(rest));
+}
+
+/** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address. */
+const BROKER = /^(\[[0-9a-fA-F:.]+\]|[^\s:,[\]]+):(\d{1,5})$/;
+
+/**
+ * Kafka bootstrap servers: `host:port` pairs separated by commas, as a list. Each pair is
+ * checked, so a typo fails the start instead of surfacing as a connection error later.
+ */
+export function brokers(options: SettingOptions<string[]>): Setting<string[]> {
+  const parse = makeValidator<string[]>((input) => {
+    const list = input
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    if (list.length === 0) throw new EnvError('must name at least one broker as host:port');
+    for (const entry of list) {
+      const portNumber = Number(BROKER.exec(entry)?.[2]);
+      if (!(portNumber >= 1 && portNumber <= 65_535)) {
+        throw new EnvError(`must be host:port pairs separated by commas, got "${entry}"`);
+      }
+    }
+    return list;
+  });
+  return setting(parse(options as never));
 }

@@ -1,9 +1,19 @@
 import { PROBLEM_CONTENT_TYPE } from '@mesh/contracts';
 import type { Logger } from '@mesh/telemetry';
 import type { TSchema } from '@sinclair/typebox';
-import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type RequestHandler,
+  type Router,
+} from 'express';
 import { AppError } from './errors';
-import { checkReadiness, type ReadinessCheck } from './health';
+import {
+  type AppSettings,
+  checkReadiness,
+  DEFAULT_BODY_LIMIT_BYTES,
+  type ReadinessCheck,
+} from './health';
 import { reportError } from './problem-reporting';
 import { traceResponseHeaders } from './trace-headers';
 import { compileValidator, validate } from './validation';
@@ -120,4 +130,21 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       .type(PROBLEM_CONTENT_TYPE)
       .send(JSON.stringify(problem));
   };
+}
+
+/**
+ * An express service's app with the platform every Mesh service has: trace-id headers,
+ * /healthz and /readyz, JSON bodies only, problem+json for unknown routes and every error.
+ * Never listens: main.ts does, tests call it in-process.
+ */
+export function createExpressApp(settings: AppSettings<Express>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(traceHeaders());
+  healthRoutes(app, settings.readiness);
+  app.use(jsonBody(settings.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES));
+  settings.routes(app);
+  app.use(notFound());
+  app.use(problemHandler(settings.logger));
+  return app;
 }

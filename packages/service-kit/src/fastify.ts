@@ -1,13 +1,18 @@
 import { PROBLEM_CONTENT_TYPE } from '@mesh/contracts';
 import type { Logger } from '@mesh/telemetry';
-import {
+import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
 import { AppError } from './errors';
-import { checkReadiness, type ReadinessCheck } from './health';
+import {
+  type AppSettings,
+  checkReadiness,
+  DEFAULT_BODY_LIMIT_BYTES,
+  type ReadinessCheck,
+} from './health';
 import { reportError } from './problem-reporting';
 import { traceResponseHeaders } from './trace-headers';
 import { compileValidator, invalidRequest, pointersOf, type RequestPart } from './validation';
@@ -22,7 +27,7 @@ export function fastifyOptions(settings: {
     loggerInstance: settings.logger,
     // One line per request would dominate the logs under load; spans and metrics cover requests.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: settings.bodyLimit ?? 16 * 1024,
+    bodyLimit: settings.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES,
     // Behind a proxy or load balancer this would be set, to rate limit by the client's address.
     trustProxy: false,
   };
@@ -107,4 +112,19 @@ export function registerHealthRoutes(
       detail: `Not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`,
     });
   });
+}
+
+/**
+ * A fastify service's app with the platform every Mesh service has: trace-id headers,
+ * /healthz and /readyz, JSON bodies only, problem+json for unknown routes and every error.
+ * Never listens: main.ts does, tests use inject.
+ */
+export function createFastifyApp(settings: AppSettings<FastifyInstance>): FastifyInstance {
+  const app = Fastify(
+    fastifyOptions({ logger: settings.logger, bodyLimit: settings.bodyLimitBytes }),
+  );
+  registerPlatform(app, settings.logger);
+  registerHealthRoutes(app, settings.readiness);
+  settings.routes(app);
+  return app;
 }

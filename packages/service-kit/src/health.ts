@@ -1,3 +1,4 @@
+import type { Logger } from '@mesh/telemetry';
 import { withinTime } from './lifecycle';
 
 /** A dependency a service needs to do its work: PostgreSQL, Redis, another service. */
@@ -30,4 +31,21 @@ export async function checkReadiness(
     ready: results.every(([, state]) => state === 'ok'),
     checks: Object.fromEntries(results),
   };
+}
+
+/** A JSON API's largest body by default: Mesh's largest valid request is about 1.5 KiB. */
+export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * What createExpressApp and createFastifyApp take, the same for both frameworks: the app gets
+ * the platform every Mesh service has, then the service's own routes.
+ */
+export interface AppSettings<App> {
+  logger: Logger;
+  /** What GET /readyz checks: PostgreSQL, Redis, another service. */
+  readiness: Record<string, ReadinessCheck>;
+  /** Largest JSON body accepted. Default 16 KiB. */
+  bodyLimitBytes?: number;
+  /** Adds the service's own routes. */
+  routes: (app: App) => void;
 }

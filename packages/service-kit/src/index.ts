@@ -1,6 +1,30 @@
-export { bool, ConfigError, decimal, int, loadConfig, num, port, str, url } from './config';
+export {
+  bool,
+  brokers,
+  type Config,
+  ConfigError,
+  configLoader,
+  decimal,
+  int,
+  loadConfig,
+  num,
+  port,
+  type Setting,
+  type SettingOptions,
+  str,
+  url,
+} from './config';
+export {
+  httpServerSpec,
+  kafkaConsumerSpec,
+  kafkaSpec,
+  LOG_LEVELS,
+  logSpec,
+  postgresSpec,
+  redisSpec,
+} from './config-specs';
 export { AppError, type AppErrorOptions, toProblem } from './errors';
-export { checkReadiness, type Readiness, type ReadinessCheck } from './health';
+export { type AppSettings, checkReadiness, type Readiness, type ReadinessCheck } from './health';
 export {
   type CallOptions,
   ServiceClient,
@@ -23,9 +47,16 @@ export {
   type RunningConsumer,
   startConsumer,
   startConsumerInBackground,
+  type TopicLayout,
   type TopicSpec,
+  topicLayout,
 } from './kafka';
 export { exitOnSignals, failStart, type ShutdownStep, shutdown, withinTime } from './lifecycle';
+export {
+  type PeriodicJob,
+  type PeriodicJobSettings,
+  startPeriodicJob,
+} from './periodic-job';
 export {
   claimEvent,
   createPool,
@@ -35,5 +66,15 @@ export {
   withTransaction,
 } from './postgres';
 export { reportError } from './problem-reporting';
+export { createRedis, type Redis, type RedisSettings } from './redis';
+export {
+  type Backoff,
+  type BackoffSettings,
+  backoff,
+  pause,
+  type RetryPolicy,
+  type RetrySettings,
+  retryPolicy,
+} from './retry';
 export { activeTraceId, traceResponseHeaders } from './trace-headers';
 export { compileValidator, invalidRequest, type RequestPart, validate } from './validation';

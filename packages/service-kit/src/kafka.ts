@@ -7,9 +7,12 @@ import {
   Kafka,
   type KafkaMessage,
   logLevel,
+  Partitioners,
   type Producer,
+  type ProducerConfig,
   type RetryOptions,
 } from 'kafkajs';
+import { backoff, pause } from './retry';
 
 export type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 
@@ -28,13 +31,58 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/*
+ * kafkajs's start-up notices that say nothing about Mesh, silenced here and only here, each for
+ * a reason:
+ * - The partitioner notice (kafkajs 2 changed its default partitioner from 1.x's): Mesh never ran
+ *   kafkajs 1, so there is no older key-to-partition mapping to keep. Every producer made by
+ *   createKafka's client names the default partitioner, which is what the notice asks for.
+ * - The idempotent-producer notice (retries are limited, which "may invalidate EoS guarantees"):
+ *   Mesh relies on no exactly-once delivery. Delivery is at-least-once and consumers deduplicate by
+ *   event id; unlimited retries would instead hold a relay or a dead-lettering forever.
+ * - Node's TimeoutNegativeWarning: kafkajs's request queue schedules its next check at a time that
+ *   can already be past, i.e. a negative delay. Node then waits 1 ms, which is what kafkajs means.
+ */
+const HARMLESS_KAFKAJS_LINES = new Set([
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees',
+]);
+
+let negativeTimeoutWarningSilenced = false;
+
+/** Drops Node's TimeoutNegativeWarning (see above), and no other warning, for the process. */
+function silenceNegativeTimeoutWarning(): void {
+  if (negativeTimeoutWarningSilenced) return;
+  negativeTimeoutWarningSilenced = true;
+  const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const [typeOrOptions] = rest;
+    const type =
+      warning instanceof Error
+        ? warning.name
+        : typeof typeOrOptions === 'string'
+          ? typeOrOptions
+          : (typeOrOptions as { type?: string } | undefined)?.type;
+    if (type === 'TimeoutNegativeWarning') return;
+    emitWarning(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
+/** Names the default partitioner for every producer (see above). */
+class MeshKafka extends Kafka {
+  override producer(config?: ProducerConfig): Producer {
+    return super.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
+  }
+}
+
 /**
  * A kafkajs client whose own log lines go through the service's pino logger (so they carry
- * trace ids and reach Loki), with bounded connection and request timeouts.
+ * trace ids and reach Loki), with bounded connection and request timeouts, and without the
+ * start-up notices above.
  */
 export function createKafka(settings: KafkaSettings): Kafka {
   const logger = settings.logger.child({ component: 'kafkajs' });
-  return new Kafka({
+  silenceNegativeTimeoutWarning();
+  return new MeshKafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
     connectionTimeout: 3_000,
@@ -46,6 +94,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
       () =>
       ({ level, log }) => {
         const { message, ...extra } = log;
+        if (HARMLESS_KAFKAJS_LINES.has(message)) return;
         logger[LEVELS[level] ?? 'info'](extra, message);
       },
   });
@@ -55,6 +104,24 @@ export interface TopicSpec {
   topic: string;
   numPartitions: number;
   replicationFactor: number;
+}
+
+/** Partitions and replication of a topic a service creates. */
+export type TopicLayout = Omit<TopicSpec, 'topic'>;
+
+/**
+ * The layout of every topic a Mesh service creates (order-events, dead-letter topics), from the
+ * shared `kafkaSpec` variables: whichever service starts first creates order-events, so every
+ * service that ensures it takes its layout from here.
+ */
+export function topicLayout(config: {
+  TOPIC_PARTITIONS: number;
+  TOPIC_REPLICATION_FACTOR: number;
+}): TopicLayout {
+  return {
+    numPartitions: config.TOPIC_PARTITIONS,
+    replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+  };
 }
 
 /**
@@ -129,10 +196,10 @@ export interface ConsumerSettings {
   handle: (received: ReceivedMessage) => Promise<void>;
   /** Attempts for a failing message before it goes to the dead-letter topic. Default 3. */
   maxAttempts?: number;
-  /** Backoff between attempts; doubled per attempt up to 5 s. Default 200 ms. */
+  /** First pause between attempts (see retry.ts); doubled per attempt up to 5 s. Default 200 ms. */
   retryDelayMs?: number;
-  /** Topics to create first if missing (the topic itself and its dead-letter topic, usually). */
-  ensureTopics?: TopicSpec[];
+  /** Creates the topic and its dead-letter topic with this layout first, if they are missing. */
+  createTopics?: TopicLayout;
 }
 
 export interface RunningConsumer {
@@ -166,7 +233,7 @@ function headersAsText(headers: IHeaders | undefined): Record<string, string> {
 export async function startConsumer(settings: ConsumerSettings): Promise<RunningConsumer> {
   const { kafka, groupId, topic, logger } = settings;
   const maxAttempts = settings.maxAttempts ?? 3;
-  const baseDelay = settings.retryDelayMs ?? 200;
+  const retryBackoff = { initialDelayMs: settings.retryDelayMs ?? 200, maxDelayMs: 5_000 };
   const dlqTopic = deadLetterTopic(topic, groupId);
   const consumer = kafka.consumer({
     groupId,
@@ -176,7 +243,6 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
   let stopping = false;
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   async function deadLetter(received: ReceivedMessage, error: unknown, attempts: number) {
     const { message, partition } = received;
@@ -207,13 +273,19 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     );
   }
 
-  if (settings.ensureTopics) await ensureTopics(kafka, settings.ensureTopics);
+  if (settings.createTopics) {
+    await ensureTopics(kafka, [
+      { topic, ...settings.createTopics },
+      { topic: dlqTopic, ...settings.createTopics },
+    ]);
+  }
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ topic: from, partition, message, heartbeat }) => {
       const received = { topic: from, partition, message, headers: headersAsText(message.headers) };
+      const pauses = backoff(retryBackoff);
       for (let attempt = 1; ; attempt++) {
         try {
           await settings.handle(received);
@@ -225,12 +297,11 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
             await deadLetter(received, error, attempt);
             return;
           }
-          const delay = Math.min(baseDelay * 2 ** (attempt - 1), 5_000);
           logger.warn(
             { err: error, topic: from, partition, offset: message.offset, attempt, transient },
             'message failed; retrying',
           );
-          await sleep(delay);
+          await pause(pauses.next());
           await heartbeat();
         }
       }
@@ -263,29 +334,25 @@ export interface BackgroundConsumer extends RunningConsumer {
  */
 export function startConsumerInBackground(settings: ConsumerSettings): BackgroundConsumer {
   let running: RunningConsumer | undefined;
-  let stopped = false;
-  let wake: (() => void) | undefined;
+  const stopping = new AbortController();
+  const pauses = backoff({ initialDelayMs: 500, maxDelayMs: 10_000 });
   const started = (async () => {
-    for (let attempt = 1; !stopped; attempt++) {
+    while (!stopping.signal.aborted) {
       try {
         const consumer = await startConsumer(settings);
-        if (stopped) {
+        if (stopping.signal.aborted) {
           await consumer.stop();
           return;
         }
         running = consumer;
         return;
       } catch (error) {
-        if (stopped) return;
-        const delay = Math.min(500 * 2 ** (attempt - 1), 10_000);
+        if (stopping.signal.aborted) return;
         settings.logger.warn(
-          { err: error, attempt, topic: settings.topic },
+          { err: error, attempt: pauses.failures + 1, topic: settings.topic },
           'consumer start failed; retrying',
         );
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, delay);
-        });
+        await pause(pauses.next(), stopping.signal);
       }
     }
   })();
@@ -296,8 +363,7 @@ export function startConsumerInBackground(settings: ConsumerSettings): Backgroun
       return running.consumer;
     },
     stop: async () => {
-      stopped = true;
-      wake?.();
+      stopping.abort();
       await running?.stop();
     },
   };

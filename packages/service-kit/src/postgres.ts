@@ -1,6 +1,7 @@
 import type { Logger } from '@mesh/telemetry';
 import { runner } from 'node-pg-migrate';
 import { Pool, type PoolClient } from 'pg';
+import { retryPolicy } from './retry';
 
 export type { Pool, PoolClient } from 'pg';
 
@@ -80,17 +81,16 @@ const LOCK_TAKEN = 'Another migration is already running';
  */
 export async function migrate(settings: MigrationSettings): Promise<string[]> {
   const deadline = Date.now() + (settings.lockWaitMs ?? 60_000);
-  for (;;) {
-    try {
-      return await migrateOnce(settings);
-    } catch (error) {
-      if (!(error instanceof Error) || error.message !== LOCK_TAKEN || Date.now() > deadline) {
-        throw error;
-      }
-      settings.logger.debug({ schema: settings.schema }, 'waiting for another migration run');
-      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400));
-    }
-  }
+  const waitForLock = retryPolicy({
+    initialDelayMs: 100,
+    maxDelayMs: 500,
+    retryIf: (error) =>
+      error instanceof Error && error.message === LOCK_TAKEN && Date.now() <= deadline,
+  });
+  waitForLock.onRetry(() =>
+    settings.logger.debug({ schema: settings.schema }, 'waiting for another migration run'),
+  );
+  return waitForLock.execute(() => migrateOnce(settings));
 }
 
 async function migrateOnce(settings: MigrationSettings): Promise<string[]> {

@@ -1,4 +1,19 @@
-import { ConfigError, decimal, int, loadConfig, num, str, url } from '../src';
+import {
+  brokers,
+  ConfigError,
+  decimal,
+  httpServerSpec,
+  int,
+  kafkaConsumerSpec,
+  kafkaSpec,
+  loadConfig,
+  logSpec,
+  num,
+  postgresSpec,
+  redisSpec,
+  str,
+  url,
+} from '../src';
 
 const spec = {
   PORT: num({ default: 8080, desc: 'HTTP port' }),
@@ -51,4 +66,72 @@ describe('bounded numbers', () => {
   ])('when %s is "%s", then the start fails naming it', (name, value, message) => {
     expect(() => loadConfig(bounded, { [name]: value })).toThrow(message);
   });
+});
+
+describe('brokers', () => {
+  const spec = { KAFKA_BROKERS: brokers({ default: ['127.0.0.1:19092'], desc: 'Kafka' }) };
+
+  it('when brokers are listed, then they come back as a list, trimmed, empty entries dropped', () => {
+    expect(
+      loadConfig(spec, { KAFKA_BROKERS: ' kafka-1:9092, 10.0.0.2:29092 ,[::1]:9093,' }),
+    ).toEqual({ KAFKA_BROKERS: ['kafka-1:9092', '10.0.0.2:29092', '[::1]:9093'] });
+    expect(loadConfig(spec, {}).KAFKA_BROKERS).toEqual(['127.0.0.1:19092']);
+  });
+
+  it.each([
+    ['kafka', /KAFKA_BROKERS: must be host:port pairs separated by commas, got "kafka" \(Kafka\)/],
+    ['kafka:9092,kafka-2', /got "kafka-2"/],
+    ['kafka:0', /got "kafka:0"/],
+    ['kafka:70000', /got "kafka:70000"/],
+    ['http://kafka:9092', /got "http:\/\/kafka:9092"/],
+    [' , ', /KAFKA_BROKERS: must name at least one broker/],
+  ])('when KAFKA_BROKERS is "%s", then the start fails naming it', (value, message) => {
+    expect(() => loadConfig(spec, { KAFKA_BROKERS: value })).toThrow(message);
+  });
+});
+
+describe('shared specs', () => {
+  const spec = {
+    ...httpServerSpec(8082),
+    ...logSpec,
+    ...postgresSpec('payments'),
+    ...redisSpec({ keyPrefix: 'payment:', purpose: 'for the per-order lock' }),
+    ...kafkaSpec,
+    ...kafkaConsumerSpec('payment'),
+  };
+
+  it('when nothing is set, then the native set-up defaults apply, typed', () => {
+    expect(loadConfig(spec, {})).toEqual({
+      PORT: 8082,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: 'postgres://mesh:mesh@127.0.0.1:15432/mesh',
+      MIGRATE_ON_START: true,
+      REDIS_URL: 'redis://127.0.0.1:16379',
+      REDIS_KEY_PREFIX: 'payment:',
+      KAFKA_BROKERS: ['127.0.0.1:19092'],
+      ORDER_EVENTS_TOPIC: 'order-events',
+      TOPIC_PARTITIONS: 3,
+      TOPIC_REPLICATION_FACTOR: 1,
+      KAFKA_GROUP_ID: 'payment',
+      MESSAGE_MAX_ATTEMPTS: 3,
+    });
+  });
+
+  it.each([
+    ['PORT', 'http', /PORT: .*"http".* \(HTTP port\)/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL: .*loud.* \(pino log level\)/],
+    ['DATABASE_URL', 'not a url', /DATABASE_URL: .* \(PostgreSQL; .* schema "payments"\)/],
+    ['MIGRATE_ON_START', 'maybe', /MIGRATE_ON_START: .*maybe/],
+    ['REDIS_URL', 'nowhere', /REDIS_URL: .* \(Redis, for the per-order lock\)/],
+    ['TOPIC_PARTITIONS', '0', /TOPIC_PARTITIONS: must be at least 1, got 0/],
+    ['TOPIC_REPLICATION_FACTOR', 'three', /TOPIC_REPLICATION_FACTOR: must be an integer/],
+    ['MESSAGE_MAX_ATTEMPTS', '-2', /MESSAGE_MAX_ATTEMPTS: must be at least 1/],
+  ])(
+    'when %s is "%s", then the ConfigError names it and says what it is',
+    (name, value, message) => {
+      expect(() => loadConfig(spec, { [name]: value })).toThrow(ConfigError);
+      expect(() => loadConfig(spec, { [name]: value })).toThrow(message);
+    },
+  );
 });

@@ -1,5 +1,15 @@
 export { type BackingSource, uniqueName } from './backing';
 export { type EventuallyOptions, eventually } from './eventually';
+export {
+  type Answer,
+  closedPort,
+  type FakeRoute,
+  FakeService,
+  problem,
+  type RecordedCall,
+  type Reply,
+  startFakeService,
+} from './fake-service';
 export { freePort, KAFKA_IMAGE, KAFKA_VERSION, startKafka, type TestKafka } from './kafka';
 export { type DedicatedKafka, startDedicatedKafka } from './kafka-dedicated';
 export { POSTGRES_IMAGE, startPostgres, type TestPostgres } from './postgres';

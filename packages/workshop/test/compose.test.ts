@@ -199,6 +199,19 @@ describe('docker-compose.yml: the five Mesh services', () => {
     },
   );
 
+  // Variables every service reads are declared once in service-kit (`kafkaSpec`,
+  // `postgresSpec(…)`) and spread into a service's spec: read those declarations too.
+  const sharedSpecs = readFileSync(
+    repoPath('packages', 'service-kit', 'src', 'config-specs.ts'),
+    'utf8',
+  ).split(/^export /m);
+  const withSharedSpecs = (config: string) =>
+    [...config.matchAll(/\.\.\.(\w+Spec)\b/g)]
+      .map(([, spec]) =>
+        sharedSpecs.find((part) => new RegExp(`^(const|function) ${spec}\\b`).test(part)),
+      )
+      .reduce<string>((all, part) => `${all}\n${part ?? ''}`, config);
+
   const telemetrySources = ['sdk.ts', 'resource.ts']
     .map((file) => readFileSync(repoPath('packages', 'telemetry', 'src', file), 'utf8'))
     .join('\n');
@@ -206,7 +219,9 @@ describe('docker-compose.yml: the five Mesh services', () => {
   it.each(meshServices)(
     'when compose sets a variable for %s, then the service reads it',
     (name, _, service) => {
-      const config = readFileSync(repoPath('services', name, 'src', 'config.ts'), 'utf8');
+      const config = withSharedSpecs(
+        readFileSync(repoPath('services', name, 'src', 'config.ts'), 'utf8'),
+      );
       const unread = Object.keys(environmentOf(service)).filter((variable) => {
         // Node's own (NODE_OPTIONS)
         if (NODE_RUNTIME_VARIABLES.includes(variable)) return false;

@@ -1,10 +1,11 @@
-import { fastifyOptions, registerHealthRoutes, registerPlatform } from '@mesh/service-kit/fastify';
+import type { Redis } from '@mesh/service-kit';
+import { createFastifyApp } from '@mesh/service-kit/fastify';
 import type { Logger } from '@mesh/telemetry';
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { FastifyInstance } from 'fastify';
 import type { InventoryClient } from './clients/inventory.client';
 import type { NotificationClient } from './clients/notification.client';
 import type { OrderClient } from './clients/order.client';
+import type { GatewayMetrics } from './metrics';
 import { API_KEY_HEADER, ApiKeys } from './protection/api-keys';
 import { type RateLimitSettings, registerRateLimit } from './protection/rate-limit';
 import { registerNotificationRoutes } from './routes/notifications.routes';
@@ -13,6 +14,7 @@ import { registerProductRoutes } from './routes/products.routes';
 
 export interface AppDeps {
   logger: Logger;
+  metrics: GatewayMetrics;
   /** Holds the rate limit counters; created with the service's keyPrefix. */
   redis: Redis;
   orders: OrderClient;
@@ -33,20 +35,15 @@ export interface AppDeps {
  * request is ever allowed.
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify(fastifyOptions({ logger: deps.logger, bodyLimit: deps.bodyLimitBytes }));
-  registerPlatform(app, deps.logger);
-
-  // Outside /api: no key and no rate limit, so probes always get through.
-  registerHealthRoutes(app, {
-    redis: () => deps.redis.ping(),
-    order: () => deps.orders.checkHealth(),
-    inventory: () => deps.inventory.checkHealth(),
-  });
-
   const apiKeys = new ApiKeys(deps.apiKeys);
   // A named plugin: @fastify/otel names hook spans after it ("onRequest - publicApi").
   async function publicApi(api: FastifyInstance): Promise<void> {
-    await registerRateLimit(api, { redis: deps.redis, apiKeys, settings: deps.rateLimit });
+    await registerRateLimit(api, {
+      redis: deps.redis,
+      apiKeys,
+      settings: deps.rateLimit,
+      metrics: deps.metrics,
+    });
     api.addHook('preParsing', async function authenticate(request) {
       apiKeys.authenticate(request.headers[API_KEY_HEADER]);
     });
@@ -54,6 +51,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerProductRoutes(api, deps.inventory);
     registerNotificationRoutes(api, deps.notifications);
   }
-  app.register(publicApi, { prefix: '/api' });
-  return app;
+  return createFastifyApp({
+    logger: deps.logger,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    // Outside /api: no key and no rate limit, so probes always get through.
+    readiness: {
+      redis: () => deps.redis.ping(),
+      order: () => deps.orders.checkHealth(),
+      inventory: () => deps.inventory.checkHealth(),
+    },
+    routes: (app) => app.register(publicApi, { prefix: '/api' }),
+  });
 }

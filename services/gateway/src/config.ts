@@ -1,4 +1,13 @@
-import { ConfigError, int, loadConfig, port, str, url } from '@mesh/service-kit';
+import {
+  ConfigError,
+  httpServerSpec,
+  int,
+  loadConfig,
+  logSpec,
+  redisSpec,
+  str,
+  url,
+} from '@mesh/service-kit';
 
 /**
  * The public workshop key. It is published in the README (services/gateway), so it protects
@@ -7,21 +16,9 @@ import { ConfigError, int, loadConfig, port, str, url } from '@mesh/service-kit'
 export const WORKSHOP_API_KEY = 'mesh-demo-key';
 
 const spec = {
-  PORT: port({ default: 8080, desc: 'Port of the public API' }),
-  HOST: str({ default: '127.0.0.1', desc: 'Interface to listen on (compose sets 0.0.0.0)' }),
-  LOG_LEVEL: str({
-    default: 'info',
-    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-    desc: 'pino log level',
-  }),
-  REDIS_URL: url({
-    default: 'redis://127.0.0.1:16379',
-    desc: 'Redis that holds the rate limit counters',
-  }),
-  REDIS_KEY_PREFIX: str({
-    default: 'gateway:',
-    desc: 'Prefix of every Redis key the gateway writes',
-  }),
+  ...httpServerSpec(8080, 'Port of the public API'),
+  ...logSpec,
+  ...redisSpec({ keyPrefix: 'gateway:', purpose: 'that holds the rate limit counters' }),
   API_KEYS: str({
     default: WORKSHOP_API_KEY,
     desc: `Comma-separated API keys accepted in the x-api-key header (default: the public workshop key "${WORKSHOP_API_KEY}")`,

@@ -1,19 +1,28 @@
+import { createRedis } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
+import { metrics } from '@opentelemetry/api';
 import type { AppDeps } from './app';
 import { InventoryClient } from './clients/inventory.client';
 import { NotificationClient } from './clients/notification.client';
 import { OrderClient } from './clients/order.client';
 import { Upstream } from './clients/upstream';
 import type { GatewayConfig } from './config';
-import { createRedis } from './redis';
+import { createGatewayMetrics } from './metrics';
 
 /** Everything buildApp needs, made from the configuration: Redis and the service clients. */
 export function createDependencies(config: GatewayConfig, logger: Logger): AppDeps {
+  const gatewayMetrics = createGatewayMetrics(metrics.getMeter('@mesh/gateway'));
   const upstream = (name: string, baseUrl: string, timeoutMs: number) =>
-    new Upstream({ name, baseUrl, timeoutMs });
+    new Upstream({ name, baseUrl, timeoutMs, metrics: gatewayMetrics });
   return {
     logger,
-    redis: createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }, logger),
+    metrics: gatewayMetrics,
+    redis: createRedis(config.REDIS_URL, {
+      name: 'rate limiter',
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      logger,
+      fallback: 'requests pass without a rate limit',
+    }),
     orders: new OrderClient(upstream('order', config.ORDER_URL, config.ORDER_TIMEOUT_MS)),
     inventory: new InventoryClient(
       upstream('inventory', config.INVENTORY_URL, config.INVENTORY_TIMEOUT_MS),

@@ -1,5 +1,4 @@
-import { startRedis, type TestRedis } from '@mesh/testkit';
-import { closedPort, type FakeService } from './support/fake-service';
+import { closedPort, type FakeService, startRedis, type TestRedis } from '@mesh/testkit';
 import { startFakeInventory, startFakeOrder } from './support/fakes';
 import { expectProblem, startGateway, type TestGateway } from './support/gateway';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Notification } from '@mesh/contracts';
+import type { FakeService } from '@mesh/testkit';
 import { startRedis, type TestRedis } from '@mesh/testkit';
 import { API_KEY } from './support/api-keys';
-import type { FakeService } from './support/fake-service';
 import { startFakeInventory, startFakeNotification, startFakeOrder } from './support/fakes';
 import { expectProblem, startGateway, type TestGateway } from './support/gateway';
 

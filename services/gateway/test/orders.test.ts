@@ -1,7 +1,6 @@
-import { startRedis, type TestRedis } from '@mesh/testkit';
+import { closedPort, type FakeService, problem, startRedis, type TestRedis } from '@mesh/testkit';
 import type { InjectOptions } from 'fastify';
 import { API_KEY } from './support/api-keys';
-import { closedPort, type FakeService, problem } from './support/fake-service';
 import { startFakeInventory, startFakeOrder } from './support/fakes';
 import { expectProblem, startGateway, type TestGateway } from './support/gateway';
 

@@ -1,6 +1,5 @@
-import { startRedis, type TestRedis } from '@mesh/testkit';
+import { type FakeService, problem, startRedis, type TestRedis } from '@mesh/testkit';
 import { API_KEY } from './support/api-keys';
-import { type FakeService, problem } from './support/fake-service';
 import { PRODUCTS, startFakeInventory, startFakeOrder } from './support/fakes';
 import { expectProblem, startGateway, type TestGateway } from './support/gateway';
 

@@ -1,7 +1,7 @@
+import type { FakeService } from '@mesh/testkit';
 import { startRedis, type TestRedis } from '@mesh/testkit';
 import type { InjectOptions } from 'fastify';
 import { API_KEY } from './support/api-keys';
-import type { FakeService } from './support/fake-service';
 import { startFakeInventory, startFakeOrder } from './support/fakes';
 import { expectProblem, startGateway, type TestGateway } from './support/gateway';
 

@@ -1,7 +1,6 @@
 import { startInMemoryTelemetry } from '@mesh/telemetry-testing';
-import { startRedis, type TestRedis } from '@mesh/testkit';
+import { type FakeService, problem, startRedis, type TestRedis } from '@mesh/testkit';
 import { API_KEY } from './support/api-keys';
-import { type FakeService, problem } from './support/fake-service';
 import { startFakeInventory, startFakeOrder } from './support/fakes';
 import type { TestGateway } from './support/gateway';
 

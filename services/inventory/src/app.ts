@@ -1,6 +1,6 @@
-import { fastifyOptions, registerHealthRoutes, registerPlatform } from '@mesh/service-kit/fastify';
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@mesh/service-kit';
+import { createFastifyApp } from '@mesh/service-kit/fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Inventory } from './domain/inventory';
 import { registerProductRoutes } from './routes/products.routes';
 import { registerReservationRoutes } from './routes/reservations.routes';
@@ -16,13 +16,16 @@ export interface AppDeps {
 
 /** The inventory HTTP API. Never listens: main.ts does, tests use inject. */
 export function buildApp({ inventory, redis }: AppDeps): FastifyInstance {
-  const app = Fastify(fastifyOptions({ logger: inventory.logger, bodyLimit: BODY_LIMIT_BYTES }));
-  registerPlatform(app, inventory.logger);
-  registerHealthRoutes(app, {
-    postgres: () => inventory.pool.query('SELECT 1'),
-    redis: () => redis.ping(),
+  return createFastifyApp({
+    logger: inventory.logger,
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+    readiness: {
+      postgres: () => inventory.pool.query('SELECT 1'),
+      redis: () => redis.ping(),
+    },
+    routes: (app) => {
+      registerProductRoutes(app, inventory);
+      registerReservationRoutes(app, inventory);
+    },
   });
-  registerProductRoutes(app, inventory);
-  registerReservationRoutes(app, inventory);
-  return app;
 }

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import type { Pool } from '@mesh/service-kit';
+import type { Pool, Redis } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
-import type { Redis } from 'ioredis';
+import { metrics } from '@opentelemetry/api';
 import { ProductCache } from './data/product.cache';
 import { readStockLevels } from './data/product.repository';
 import type { Inventory } from './domain/inventory';
-import { createMetrics } from './metrics';
+import { createInventoryMetrics } from './metrics';
 
 /** From src/ under jest and from dist/ in production alike. */
 export const MIGRATIONS_DIR = join(__dirname, '..', 'migrations');
@@ -25,7 +25,11 @@ export function createInventory(settings: {
     pool,
     logger,
     cache: new ProductCache(redis, settings.cacheTtlSeconds, logger),
-    metrics: createMetrics(() => readStockLevels(pool), logger),
+    metrics: createInventoryMetrics(
+      metrics.getMeter('@mesh/inventory'),
+      () => readStockLevels(pool),
+      logger,
+    ),
     reservationTtlMs: settings.reservationTtlMs,
   };
 }

@@ -1,10 +1,17 @@
-import { createKafka, createPool, exitOnSignals, failStart, migrate } from '@mesh/service-kit';
+import {
+  createKafka,
+  createPool,
+  createRedis,
+  exitOnSignals,
+  failStart,
+  migrate,
+  topicLayout,
+} from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { buildApp } from './app';
 import { readConfig } from './config';
-import { createRedis } from './data/redis';
-import { startReservationSweeper } from './domain/expire-reservations';
 import { createInventory, DB_SCHEMA, MIGRATIONS_DIR } from './inventory';
+import { startReservationExpiry } from './jobs/reservation-expiry.job';
 import { startOrderEventsConsumer } from './messaging/order-events.consumer';
 
 async function main(): Promise<void> {
@@ -24,7 +31,12 @@ async function main(): Promise<void> {
     schema: DB_SCHEMA,
     logger,
   });
-  const redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, logger });
+  const redis = createRedis(config.REDIS_URL, {
+    name: 'product cache',
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    logger,
+    fallback: 'serving reads from PostgreSQL',
+  });
   const inventory = createInventory({
     pool,
     redis,
@@ -35,23 +47,24 @@ async function main(): Promise<void> {
 
   const app = buildApp({ inventory, redis });
   await app.listen({ port: config.PORT, host: config.HOST });
-  const sweeper = startReservationSweeper(inventory, config.RESERVATION_SWEEP_INTERVAL_MS);
+  const expiry = startReservationExpiry(inventory, {
+    intervalMs: config.RESERVATION_SWEEP_INTERVAL_MS,
+  });
   // Not awaited, and only once HTTP serves: the order path reserves stock over HTTP, so the
   // service must start and serve while Kafka is down; the consumer joins when the broker answers.
   const consumer = startOrderEventsConsumer(inventory, {
-    kafka: createKafka({ clientId: 'inventory', brokers: config.KAFKA_BROKERS.split(','), logger }),
+    kafka: createKafka({ clientId: 'inventory', brokers: config.KAFKA_BROKERS, logger }),
     topic: config.ORDER_EVENTS_TOPIC,
     groupId: config.KAFKA_GROUP_ID,
     maxAttempts: config.MESSAGE_MAX_ATTEMPTS,
-    partitions: config.TOPIC_PARTITIONS,
-    replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+    topicLayout: topicLayout(config),
   });
 
   exitOnSignals(
     [
       { name: 'http server', close: () => app.close() },
       { name: 'order-events consumer', close: () => consumer.stop(), timeoutMs: 10_000 },
-      { name: 'reservation sweeper', close: () => sweeper.stop() },
+      { name: 'reservation expiry', close: () => expiry.stop() },
       { name: 'stock metrics', close: () => inventory.metrics.stop() },
       { name: 'redis', close: () => redis.quit() },
       { name: 'postgres pool', close: () => pool.end() },

@@ -1,5 +1,5 @@
 import type { Logger } from '@mesh/telemetry';
-import { metrics, type ObservableResult } from '@opentelemetry/api';
+import type { Meter, ObservableResult } from '@opentelemetry/api';
 
 export type ReservationOutcome =
   | 'reserved'
@@ -16,15 +16,12 @@ export interface InventoryMetrics {
   stop(): void;
 }
 
-/**
- * The inventory's business metrics. Made per app rather than at module load: the meter
- * provider is global and may be installed after this module is first required (tests).
- */
-export function createMetrics(
+/** The inventory's business metrics, from the meter the wiring passes in. */
+export function createInventoryMetrics(
+  meter: Meter,
   readStockLevels: () => Promise<{ sku: string; stock: number }[]>,
   logger: Logger,
 ): InventoryMetrics {
-  const meter = metrics.getMeter('@mesh/inventory');
   const reservations = meter.createCounter('mesh.inventory.reservations', {
     description: 'Reservation requests and lifecycle changes, by outcome',
     unit: '{reservation}',

@@ -14,7 +14,7 @@ describe('configuration', () => {
       CACHE_TTL_SECONDS: 60,
       RESERVATION_TTL_MS: 900_000,
       RESERVATION_SWEEP_INTERVAL_MS: 30_000,
-      KAFKA_BROKERS: '127.0.0.1:19092',
+      KAFKA_BROKERS: ['127.0.0.1:19092'],
       KAFKA_GROUP_ID: 'inventory',
       ORDER_EVENTS_TOPIC: 'order-events',
       TOPIC_PARTITIONS: 3,

@@ -1,8 +1,6 @@
 import type { Product } from '@mesh/contracts';
-import {
-  releaseExpiredReservations,
-  startReservationSweeper,
-} from '../src/domain/expire-reservations';
+import { releaseExpiredReservations } from '../src/domain/expire-reservations';
+import { startReservationExpiry } from '../src/jobs/reservation-expiry.job';
 import {
   newOrderId,
   reservationStatus,
@@ -75,7 +73,7 @@ describe('expiry of reservations', () => {
   it('when the sweeper runs, then it releases expired reservations until stopped', async () => {
     const orderId = await reserveOne('MUG-ENAMEL-GREEN', 4);
     await expire(orderId);
-    const sweeper = startReservationSweeper(service.inventory, 20);
+    const sweeper = startReservationExpiry(service.inventory, { intervalMs: 20 });
     try {
       const deadline = Date.now() + 5_000;
       while ((await reservationStatus(service.pool, orderId)) !== 'RELEASED') {

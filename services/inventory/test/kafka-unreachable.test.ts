@@ -81,8 +81,7 @@ describe('inventory while Kafka is unreachable', () => {
       topic,
       groupId,
       maxAttempts: 2,
-      partitions: 1,
-      replicationFactor: 1,
+      topicLayout: { numPartitions: 1, replicationFactor: 1 },
     });
 
   beforeAll(async () => {

@@ -78,8 +78,7 @@ describe('order events from a real Kafka broker', () => {
       topic,
       groupId,
       maxAttempts: 2,
-      partitions: 1,
-      replicationFactor: 1,
+      topicLayout: { numPartitions: 1, replicationFactor: 1 },
     });
     producer = kafka.producer({ allowAutoTopicCreation: false });
     dlqReader = kafka.consumer({ groupId: uniqueName('dlq-reader') });

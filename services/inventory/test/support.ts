@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ReserveStockRequest } from '@mesh/contracts';
-import { createPool, migrate, type Pool } from '@mesh/service-kit';
+import type { Redis } from '@mesh/service-kit';
+import { createPool, createRedis, migrate, type Pool } from '@mesh/service-kit';
 import { createLogger, type Logger } from '@mesh/telemetry';
 import { startPostgres, startRedis } from '@mesh/testkit';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { Redis } from 'ioredis';
 import { buildApp } from '../src/app';
-import { createRedis } from '../src/data/redis';
 import type { Inventory } from '../src/domain/inventory';
 import { createInventory, DB_SCHEMA, MIGRATIONS_DIR } from '../src/inventory';
 
@@ -38,6 +37,7 @@ export async function startInventory(
     logger,
   });
   const redis = createRedis(options.redisUrl ?? redisServer.url, {
+    name: 'product cache',
     keyPrefix: redisServer.keyPrefix,
     logger,
   });

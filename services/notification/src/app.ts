@@ -1,7 +1,7 @@
 import type { Pool, ReadinessCheck } from '@mesh/service-kit';
-import { fastifyOptions, registerHealthRoutes, registerPlatform } from '@mesh/service-kit/fastify';
+import { createFastifyApp } from '@mesh/service-kit/fastify';
 import type { Logger } from '@mesh/telemetry';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { notificationRoutes } from './routes/notifications.routes';
 
 export interface AppDeps {
@@ -13,9 +13,9 @@ export interface AppDeps {
 
 /** The HTTP side of the service: health and the notifications of an order. */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify(fastifyOptions({ logger: deps.logger }));
-  registerPlatform(app, deps.logger);
-  registerHealthRoutes(app, deps.readiness);
-  notificationRoutes(app, deps.pool);
-  return app;
+  return createFastifyApp({
+    logger: deps.logger,
+    readiness: deps.readiness,
+    routes: (app) => notificationRoutes(app, deps.pool),
+  });
 }

@@ -1,18 +1,19 @@
 import { join } from 'node:path';
-import { deadLetterTopic } from '@mesh/contracts';
 import {
   createKafka,
   createPool,
-  ensureTopics,
   exitOnSignals,
   failStart,
   migrate,
+  topicLayout,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
+import { metrics } from '@opentelemetry/api';
 import { buildApp } from './app';
 import { loadNotificationConfig } from './config';
 import { simulatedEmailProvider } from './domain/email-provider';
 import { startOrderEventsConsumer } from './messaging/order-events.consumer';
+import { createNotificationMetrics } from './metrics';
 
 const SCHEMA = 'notifications';
 const logger = createLogger({ name: 'notification' });
@@ -35,31 +36,21 @@ async function main(): Promise<void> {
     logger,
   });
 
-  const kafka = createKafka({
-    clientId: 'notification',
-    brokers: config.KAFKA_BROKERS.split(','),
-    logger,
-  });
-  const topic = {
-    numPartitions: config.TOPIC_PARTITIONS,
-    replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-  };
-  await ensureTopics(kafka, [
-    { topic: config.ORDER_EVENTS_TOPIC, ...topic },
-    { topic: deadLetterTopic(config.ORDER_EVENTS_TOPIC, config.KAFKA_GROUP_ID), ...topic },
-  ]);
-  const consumer = await startOrderEventsConsumer({
-    kafka,
+  const app = buildApp({ pool, logger, readiness: { postgres: () => pool.query('SELECT 1') } });
+  await app.listen({ port: config.PORT, host: config.HOST });
+  // Not awaited: the service serves its queries while Kafka is down, and the consumer joins
+  // when the broker answers.
+  const consumer = startOrderEventsConsumer({
+    kafka: createKafka({ clientId: 'notification', brokers: config.KAFKA_BROKERS, logger }),
     topic: config.ORDER_EVENTS_TOPIC,
     groupId: config.KAFKA_GROUP_ID,
     maxAttempts: config.MESSAGE_MAX_ATTEMPTS,
+    topicLayout: topicLayout(config),
     pool,
     email: simulatedEmailProvider(config.EMAIL_LATENCY_MS),
+    metrics: createNotificationMetrics(metrics.getMeter('@mesh/notification')),
     logger,
   });
-
-  const app = buildApp({ pool, logger, readiness: { postgres: () => pool.query('SELECT 1') } });
-  await app.listen({ port: config.PORT, host: config.HOST });
 
   exitOnSignals(
     [

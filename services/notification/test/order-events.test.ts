@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DEAD_LETTER_HEADERS, deadLetterTopic, type OrderEvent } from '@mesh/contracts';
 import {
+  type BackgroundConsumer,
   createKafka,
   createPool,
-  ensureTopics,
   type Kafka,
   migrate,
   type Pool,
-  type RunningConsumer,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import {
@@ -19,11 +18,13 @@ import {
   type TestPostgres,
   uniqueName,
 } from '@mesh/testkit';
+import { metrics } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import type { KafkaMessage } from 'kafkajs';
 import { buildApp } from '../src/app';
 import type { Email, EmailProvider } from '../src/domain/email-provider';
 import { startOrderEventsConsumer } from '../src/messaging/order-events.consumer';
+import { createNotificationMetrics } from '../src/metrics';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -47,7 +48,7 @@ describe('notification: order events from a real Kafka broker', () => {
   let broker: TestKafka;
   let pool: Pool;
   let kafka: Kafka;
-  let consumer: RunningConsumer;
+  let consumer: BackgroundConsumer;
   let app: FastifyInstance;
   const sent: Email[] = [];
   /** Sends that fail as if the provider's network were down; counts down per attempt. */
@@ -75,12 +76,7 @@ describe('notification: order events from a real Kafka broker', () => {
     });
     pool = createPool(postgres.url, { applicationName: 'test', schema: 'notifications', logger });
     kafka = createKafka({ clientId: 'notification-test', brokers: broker.brokers, logger });
-    const spec = { numPartitions: 1, replicationFactor: 1 };
-    await ensureTopics(kafka, [
-      { topic, ...spec },
-      { topic: deadLetterTopic(topic, groupId), ...spec },
-    ]);
-    consumer = await startOrderEventsConsumer({
+    consumer = startOrderEventsConsumer({
       kafka,
       topic,
       groupId,
@@ -88,7 +84,10 @@ describe('notification: order events from a real Kafka broker', () => {
       pool,
       email,
       logger,
+      metrics: createNotificationMetrics(metrics.getMeter('@mesh/notification')),
+      topicLayout: { numPartitions: 1, replicationFactor: 1 },
     });
+    await consumer.started;
     app = buildApp({ pool, logger, readiness: { postgres: () => pool.query('SELECT 1') } });
   });
   afterAll(async () => {

@@ -1,14 +1,8 @@
-import type { Pool } from '@mesh/service-kit';
-import {
-  healthRoutes,
-  jsonBody,
-  notFound,
-  problemHandler,
-  traceHeaders,
-} from '@mesh/service-kit/express';
+import type { Pool, Redis } from '@mesh/service-kit';
+import { createExpressApp } from '@mesh/service-kit/express';
 import type { Logger } from '@mesh/telemetry';
-import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
+import { metrics } from '@opentelemetry/api';
+import type { Express } from 'express';
 import { PaymentLock } from './data/payment-lock';
 import { createPaymentMetrics } from './metrics';
 import type { PaymentProcessor } from './processor/payment-processor';
@@ -25,24 +19,21 @@ export interface AppDependencies {
 
 /** The payment service's HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: AppDependencies): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(traceHeaders());
-  healthRoutes(app, {
-    postgres: () => deps.pool.query('SELECT 1'),
-    redis: () => deps.redis.ping(),
+  return createExpressApp({
+    logger: deps.logger,
+    readiness: {
+      postgres: () => deps.pool.query('SELECT 1'),
+      redis: () => deps.redis.ping(),
+    },
+    routes: (app) =>
+      app.use(
+        paymentRoutes({
+          pool: deps.pool,
+          lock: new PaymentLock(deps.redis, deps.lockTtlMs),
+          processor: deps.processor,
+          metrics: createPaymentMetrics(metrics.getMeter('@mesh/payment')),
+          logger: deps.logger,
+        }),
+      ),
   });
-  app.use(jsonBody('16kb'));
-  app.use(
-    paymentRoutes({
-      pool: deps.pool,
-      lock: new PaymentLock(deps.redis, deps.lockTtlMs),
-      processor: deps.processor,
-      metrics: createPaymentMetrics(),
-      logger: deps.logger,
-    }),
-  );
-  app.use(notFound());
-  app.use(problemHandler(deps.logger));
-  return app;
 }

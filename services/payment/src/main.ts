@@ -1,10 +1,9 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createPool, exitOnSignals, failStart, migrate } from '@mesh/service-kit';
+import { createPool, createRedis, exitOnSignals, failStart, migrate } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { buildApp } from './app';
 import { loadPaymentConfig } from './config';
-import { createRedis } from './data/redis';
 import { SimulatedPaymentProcessor } from './processor/payment-processor';
 
 const SCHEMA = 'payments';
@@ -22,7 +21,14 @@ async function main(): Promise<void> {
     schema: SCHEMA,
     logger,
   });
-  const redis = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, logger });
+  const redis = createRedis(config.REDIS_URL, {
+    name: 'payment lock',
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    logger,
+    // A charge takes about 100 ms at the processor; a lock that waits longer is not worth it.
+    commandTimeoutMs: 1_000,
+    fallback: 'charges rely on the database guard alone',
+  });
   const processor = new SimulatedPaymentProcessor({
     latencyMs: config.PAYMENT_LATENCY_MS,
     jitterMs: config.PAYMENT_LATENCY_JITTER_MS,

@@ -1,5 +1,5 @@
 import type { PaymentStatus } from '@mesh/contracts';
-import { metrics } from '@opentelemetry/api';
+import type { Meter } from '@opentelemetry/api';
 
 export interface PaymentMetrics {
   /** How long the processor took to answer, by its answer (CHARGED or DECLINED). */
@@ -8,12 +8,8 @@ export interface PaymentMetrics {
   countPayment(status: PaymentStatus): void;
 }
 
-/**
- * Business metrics of the payment service. Made when the app is built, not at import: the API
- * has no proxy meter, so instruments created before the SDK starts (as in tests) would stay no-ops.
- */
-export function createPaymentMetrics(): PaymentMetrics {
-  const meter = metrics.getMeter('@mesh/payment');
+/** Business metrics of the payment service, from the meter the wiring passes in. */
+export function createPaymentMetrics(meter: Meter): PaymentMetrics {
   const duration = meter.createHistogram('mesh.payment.duration', {
     description: 'Latency of the payment processor',
     unit: 's',

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { createRedis } from '@mesh/service-kit';
 import { startRedis, type TestRedis } from '@mesh/testkit';
 import { Redis } from 'ioredis';
 import { PaymentLock } from '../src/data/payment-lock';
-import { createRedis } from '../src/data/redis';
 import { silentLogger } from './support/payment-app';
 
 describe('PaymentLock', () => {
@@ -13,7 +13,11 @@ describe('PaymentLock', () => {
 
   beforeAll(async () => {
     testRedis = await startRedis();
-    redis = createRedis(testRedis.url, { keyPrefix: testRedis.keyPrefix, logger: silentLogger });
+    redis = createRedis(testRedis.url, {
+      name: 'payment lock',
+      keyPrefix: testRedis.keyPrefix,
+      logger: silentLogger,
+    });
     raw = new Redis(testRedis.url);
     await once(redis, 'ready');
   });
@@ -59,7 +63,11 @@ describe('PaymentLock', () => {
   });
 
   it('when Redis is unreachable, then the lock is unavailable instead of failing', async () => {
-    const down = createRedis('redis://127.0.0.1:1', { keyPrefix: 'x:', logger: silentLogger });
+    const down = createRedis('redis://127.0.0.1:1', {
+      name: 'payment lock',
+      keyPrefix: 'x:',
+      logger: silentLogger,
+    });
     try {
       const attempt = await new PaymentLock(down, 1_000).acquire(randomUUID());
       expect(attempt.outcome).toBe('unavailable');

@@ -1,16 +1,14 @@
-import { AppError, type CallOptions, ServiceClient, type ServiceResponse } from '@mesh/service-kit';
-import { trace } from '@opentelemetry/api';
 import {
-  ExponentialBackoff,
-  halfJitterGenerator,
-  handleWhen,
+  AppError,
+  type CallOptions,
   type RetryPolicy,
-  retry,
-  TaskCancelledError,
-  TimeoutStrategy,
-  timeout,
-} from 'cockatiel';
-import { upstreamRetries } from '../metrics';
+  retryPolicy,
+  ServiceClient,
+  type ServiceResponse,
+} from '@mesh/service-kit';
+import { trace } from '@opentelemetry/api';
+import { TaskCancelledError, TimeoutStrategy, timeout } from 'cockatiel';
+import type { GatewayMetrics } from '../metrics';
 
 /** Failures worth another try: the call did not reach the service, or the service broke. */
 const TRANSIENT_CODES = new Set(['dependency-unavailable', 'dependency-failed']);
@@ -24,6 +22,7 @@ export interface UpstreamSettings {
   baseUrl: string;
   /** Time limit of one request to this service, retries and back-off included. */
   timeoutMs: number;
+  metrics: GatewayMetrics;
 }
 
 /**
@@ -36,23 +35,17 @@ export class Upstream {
 
   constructor(private readonly settings: UpstreamSettings) {
     this.client = new ServiceClient(settings);
-    this.retryTransient = retry(
-      handleWhen((error) => error instanceof AppError && TRANSIENT_CODES.has(error.code)),
-      {
-        // At most 2 retries, after about 50-100 ms and 100-200 ms: jittered so that the retries
-        // of many requests do not hit a recovering service in lockstep.
-        maxAttempts: 2,
-        backoff: new ExponentialBackoff({
-          generator: halfJitterGenerator,
-          initialDelay: 100,
-          maxDelay: 200,
-        }),
-      },
-    );
+    this.retryTransient = retryPolicy({
+      // At most 2 retries, after about 50-100 ms and 100-200 ms.
+      maxAttempts: 3,
+      initialDelayMs: 100,
+      maxDelayMs: 200,
+      retryIf: (error) => error instanceof AppError && TRANSIENT_CODES.has(error.code),
+    });
     this.retryTransient.onRetry((event) => {
       const reason =
         'error' in event && event.error instanceof AppError ? event.error.code : 'unknown';
-      upstreamRetries.add(1, { 'mesh.upstream': settings.name, 'error.type': reason });
+      settings.metrics.countUpstreamRetry(settings.name, reason);
       trace.getActiveSpan()?.addEvent('upstream retry', {
         'mesh.upstream': settings.name,
         'mesh.retry.attempt': event.attempt,

@@ -1,8 +1,8 @@
 import rateLimit from '@fastify/rate-limit';
+import type { Redis } from '@mesh/service-kit';
 import { AppError } from '@mesh/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { rateLimitedRequests } from '../metrics';
+import type { GatewayMetrics } from '../metrics';
 import { API_KEY_HEADER, type ApiKeys } from './api-keys';
 
 export interface RateLimitSettings {
@@ -18,7 +18,12 @@ export interface RateLimitSettings {
  */
 export async function registerRateLimit(
   app: FastifyInstance,
-  deps: { redis: Redis; apiKeys: ApiKeys; settings: RateLimitSettings },
+  deps: {
+    redis: Redis;
+    apiKeys: ApiKeys;
+    settings: RateLimitSettings;
+    metrics: GatewayMetrics;
+  },
 ): Promise<void> {
   await app.register(rateLimit, {
     max: deps.settings.max,
@@ -32,7 +37,7 @@ export async function registerRateLimit(
       return client ? `key:${client}` : `ip:${request.ip}`;
     },
     onExceeded: (_request, key) => {
-      rateLimitedRequests.add(1, { 'mesh.client.kind': key.startsWith('key:') ? 'api-key' : 'ip' });
+      deps.metrics.countRateLimited(key.startsWith('key:') ? 'api-key' : 'ip');
     },
     // Thrown by the plugin, rendered as problem+json by the platform's error handler; the plugin
     // has already set Retry-After and the x-ratelimit-* headers on the reply.

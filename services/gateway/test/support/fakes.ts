@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  Notification,
+import {
+  type Notification,
   NotificationList,
   Order,
-  PlaceOrderRequest,
+  type PlaceOrderRequest,
   Product,
   ProductList,
 } from '@mesh/contracts';
-import { FakeService, problem } from './fake-service';
+import { type FakeService, problem, startFakeService } from '@mesh/testkit';
 
 export const PRODUCTS: Product[] = [
   {
@@ -36,72 +36,98 @@ export const PRODUCTS: Product[] = [
 export async function startFakeOrder(): Promise<FakeService> {
   const orders = new Map<string, Order>();
   const byKey = new Map<string, Order>();
-  const fake = new FakeService('order');
-  fake.route('POST', /^\/orders$/, (call) => {
-    const key = call.headers['idempotency-key'];
-    const earlier = typeof key === 'string' ? byKey.get(key) : undefined;
-    if (earlier) return { status: 200, body: earlier, headers: { 'idempotent-replayed': 'true' } };
-    const request = call.body as PlaceOrderRequest;
-    const now = new Date().toISOString();
-    const items = request.items.map((item) => ({ ...item, unitPriceCents: 1200 }));
-    const order: Order = {
-      id: randomUUID(),
-      customerId: request.customerId,
-      status: 'CONFIRMED',
-      items,
-      totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
-      currency: 'EUR',
-      createdAt: now,
-      updatedAt: now,
-      history: [
-        { status: 'PENDING', at: now },
-        { status: 'CONFIRMED', at: now },
-      ],
-    };
-    orders.set(order.id, order);
-    if (typeof key === 'string') byKey.set(key, order);
-    return { status: 201, body: order };
-  });
-  fake.route('GET', /^\/orders\/([^/]+)$/, (_call, [id]) => {
-    const order = orders.get(id ?? '');
-    return order
-      ? { status: 200, body: order }
-      : problem(404, 'order-not-found', `No order ${id}.`);
-  });
-  return fake.start();
+  return startFakeService('order', [
+    {
+      method: 'POST',
+      path: '/orders',
+      responses: { 200: Order, 201: Order },
+      handle: (call) => {
+        const key = call.headers['idempotency-key'];
+        const earlier = typeof key === 'string' ? byKey.get(key) : undefined;
+        if (earlier)
+          return { status: 200, body: earlier, headers: { 'idempotent-replayed': 'true' } };
+        const request = call.body as PlaceOrderRequest;
+        const now = new Date().toISOString();
+        const items = request.items.map((item) => ({ ...item, unitPriceCents: 1200 }));
+        const order: Order = {
+          id: randomUUID(),
+          customerId: request.customerId,
+          status: 'CONFIRMED',
+          items,
+          totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
+          currency: 'EUR',
+          createdAt: now,
+          updatedAt: now,
+          history: [
+            { status: 'PENDING', at: now },
+            { status: 'CONFIRMED', at: now },
+          ],
+        };
+        orders.set(order.id, order);
+        if (typeof key === 'string') byKey.set(key, order);
+        return { status: 201, body: order };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/orders/:id',
+      responses: { 200: Order },
+      handle: (_call, { id }) => {
+        const order = orders.get(id ?? '');
+        return order
+          ? { status: 200, body: order }
+          : problem(404, 'order-not-found', `No order ${id}.`);
+      },
+    },
+  ]);
 }
 
 /** The inventory catalogue per the contract: a product list with paging, and single products. */
 export async function startFakeInventory(): Promise<FakeService> {
-  const fake = new FakeService('inventory');
-  fake.route('GET', /^\/products$/, (call) => {
-    const query = new URL(call.url, 'http://fake').searchParams;
-    const limit = Number(query.get('limit') ?? 50);
-    const offset = Number(query.get('offset') ?? 0);
-    const body: ProductList = {
-      items: PRODUCTS.slice(offset, offset + limit),
-      total: PRODUCTS.length,
-      limit,
-      offset,
-    };
-    return { status: 200, body };
-  });
-  fake.route('GET', /^\/products\/([^/]+)$/, (_call, [sku]) => {
-    const product = PRODUCTS.find((candidate) => candidate.sku === sku);
-    return product
-      ? { status: 200, body: product }
-      : problem(404, 'product-not-found', `No product ${sku}.`);
-  });
-  return fake.start();
+  return startFakeService('inventory', [
+    {
+      method: 'GET',
+      path: '/products',
+      responses: { 200: ProductList },
+      handle: (call) => {
+        const query = new URL(call.url, 'http://fake').searchParams;
+        const limit = Number(query.get('limit') ?? 50);
+        const offset = Number(query.get('offset') ?? 0);
+        const body: ProductList = {
+          items: PRODUCTS.slice(offset, offset + limit),
+          total: PRODUCTS.length,
+          limit,
+          offset,
+        };
+        return { status: 200, body };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/products/:sku',
+      responses: { 200: Product },
+      handle: (_call, { sku }) => {
+        const product = PRODUCTS.find((candidate) => candidate.sku === sku);
+        return product
+          ? { status: 200, body: product }
+          : problem(404, 'product-not-found', `No product ${sku}.`);
+      },
+    },
+  ]);
 }
 
 /** The notification service's query API: the notifications stored for an order (none if unknown). */
 export async function startFakeNotification(stored: Notification[] = []): Promise<FakeService> {
-  const fake = new FakeService('notification');
-  fake.route('GET', /^\/notifications$/, (call) => {
-    const orderId = new URL(call.url, 'http://fake').searchParams.get('orderId');
-    const body: NotificationList = { items: stored.filter((n) => n.orderId === orderId) };
-    return { status: 200, body };
-  });
-  return fake.start();
+  return startFakeService('notification', [
+    {
+      method: 'GET',
+      path: '/notifications',
+      responses: { 200: NotificationList },
+      handle: (call) => {
+        const orderId = new URL(call.url, 'http://fake').searchParams.get('orderId');
+        const body: NotificationList = { items: stored.filter((n) => n.orderId === orderId) };
+        return { status: 200, body };
+      },
+    },
+  ]);
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
+import type { Redis } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { Redis } from 'ioredis';
 import { buildApp } from '../../src/app';
 import { loadGatewayConfig } from '../../src/config';
 import { createDependencies } from '../../src/dependencies';

@@ -1,6 +1,6 @@
 import type { Product, ProductList } from '@mesh/contracts';
+import type { Redis } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
-import type { Redis } from 'ioredis';
 
 const LIST_VERSION_KEY = 'products:version';
 

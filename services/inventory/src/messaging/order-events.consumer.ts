@@ -1,4 +1,4 @@
-import { deadLetterTopic, OrderEvent } from '@mesh/contracts';
+import { OrderEvent } from '@mesh/contracts';
 import {
   type BackgroundConsumer,
   compileValidator,
@@ -7,6 +7,7 @@ import {
   parseMessage,
   type ReceivedMessage,
   startConsumerInBackground,
+  type TopicLayout,
 } from '@mesh/service-kit';
 import { applyOrderEvent } from '../domain/apply-order-event';
 import type { Inventory } from '../domain/inventory';
@@ -32,9 +33,8 @@ export interface OrderEventsConsumerSettings {
   groupId: string;
   /** Attempts for a failing event before it goes to the dead-letter topic. */
   maxAttempts: number;
-  /** Partitions and replication of the topic and its dead-letter topic, if this creates them. */
-  partitions: number;
-  replicationFactor: number;
+  /** Of the topic and its dead-letter topic, if this creates them (see topicLayout). */
+  topicLayout: TopicLayout;
 }
 
 /**
@@ -48,21 +48,13 @@ export function startOrderEventsConsumer(
   inventory: Inventory,
   settings: OrderEventsConsumerSettings,
 ): BackgroundConsumer {
-  const { kafka, topic, groupId } = settings;
-  const spec = {
-    numPartitions: settings.partitions,
-    replicationFactor: settings.replicationFactor,
-  };
   return startConsumerInBackground({
-    kafka,
-    topic,
-    groupId,
+    kafka: settings.kafka,
+    topic: settings.topic,
+    groupId: settings.groupId,
     logger: inventory.logger,
     maxAttempts: settings.maxAttempts,
-    ensureTopics: [
-      { topic, ...spec },
-      { topic: deadLetterTopic(topic, groupId), ...spec },
-    ],
+    createTopics: settings.topicLayout,
     handle: async (received) => {
       await applyOrderEvent(inventory, readOrderEvent(received));
     },

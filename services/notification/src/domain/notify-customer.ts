@@ -4,13 +4,14 @@ import { claimEvent, type Pool, withTransaction } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import { insertNotification } from '../data/notification.repository';
-import { notificationsSent } from '../metrics';
+import type { NotificationMetrics } from '../metrics';
 import type { EmailProvider } from './email-provider';
 
 export interface NotifyDeps {
   pool: Pool;
   email: EmailProvider;
   logger: Logger;
+  metrics: NotificationMetrics;
 }
 
 function compose(event: OrderEvent): { subject: string; body: string } {
@@ -61,7 +62,7 @@ export async function notifyCustomer(deps: NotifyDeps, event: OrderEvent): Promi
   });
   span?.setAttribute('mesh.notification.duplicate', !sent);
   if (sent) {
-    notificationsSent.add(1, { 'mesh.event.type': event.type });
+    deps.metrics.countSent(event.type);
     deps.logger.info({ orderId: event.orderId, eventType: event.type }, 'customer notified');
   } else {
     span?.addEvent('duplicate event skipped');

@@ -1,11 +1,12 @@
 import { OrderEvent } from '@mesh/contracts';
 import {
+  type BackgroundConsumer,
   compileValidator,
   type Kafka,
   parseMessage,
   type ReceivedMessage,
-  type RunningConsumer,
-  startConsumer,
+  startConsumerInBackground,
+  type TopicLayout,
 } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
 import { type NotifyDeps, notifyCustomer } from '../domain/notify-customer';
@@ -23,18 +24,25 @@ export interface OrderEventsConsumerSettings extends NotifyDeps {
   groupId: string;
   maxAttempts: number;
   logger: Logger;
+  /** Of the topic and its dead-letter topic, if this creates them (see topicLayout). */
+  topicLayout: TopicLayout;
 }
 
-/** Consumes order-events in this service's own group and notifies once per event. */
+/**
+ * Consumes order-events in this service's own group and notifies once per event. Started in the
+ * background, like every Mesh consumer: the service starts and serves while Kafka is down, and
+ * the consumer joins when the broker answers (events wait in Kafka meanwhile).
+ */
 export function startOrderEventsConsumer(
   settings: OrderEventsConsumerSettings,
-): Promise<RunningConsumer> {
-  return startConsumer({
+): BackgroundConsumer {
+  return startConsumerInBackground({
     kafka: settings.kafka,
     groupId: settings.groupId,
     topic: settings.topic,
     logger: settings.logger,
     maxAttempts: settings.maxAttempts,
+    createTopics: settings.topicLayout,
     handle: async (received) => {
       await notifyCustomer(settings, parseOrderEvent(received));
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@mesh/service-kit';
 
 export type LockAttempt =
   | { outcome: 'acquired'; release: () => Promise<void> }

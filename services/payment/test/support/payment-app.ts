@@ -3,11 +3,10 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ChargeRequest, Payment } from '@mesh/contracts';
-import { createPool, migrate, type Pool } from '@mesh/service-kit';
+import { createPool, createRedis, migrate, type Pool } from '@mesh/service-kit';
 import { createLogger, type Logger } from '@mesh/telemetry';
 import { startPostgres, startRedis } from '@mesh/testkit';
 import { buildApp } from '../../src/app';
-import { createRedis } from '../../src/data/redis';
 import {
   type PaymentProcessor,
   type ProcessorResult,
@@ -96,6 +95,7 @@ export async function startPaymentApp(options: {
     logger,
   });
   const redis = createRedis(options.redisUrl ?? testRedis.url, {
+    name: 'payment lock',
     keyPrefix: testRedis.keyPrefix,
     logger,
   });
