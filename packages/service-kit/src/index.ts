@@ -12,7 +12,6 @@ export {
   type ConsumerSettings,
   createKafka,
   ensureTopics,
-  isTransientError,
   type Kafka,
   type KafkaMessage,
   type KafkaSettings,
@@ -36,4 +35,5 @@ export {
 } from './postgres';
 export { reportError } from './problem-reporting';
 export { activeTraceId, traceResponseHeaders } from './trace-headers';
+export { isTransientError } from './transient';
 export { compileValidator, invalidRequest, type RequestPart, validate } from './validation';
