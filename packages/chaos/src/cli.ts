@@ -5,10 +5,19 @@ import { parseArgs } from 'node:util';
 import { SERVICES } from '@mesh/e2e';
 import { startChaosEnvironment } from './environment';
 import { SCENARIOS } from './scenarios';
-import { describeResult, PROFILES, runScenario, violatedInvariants } from './suite';
+import {
+  checkerCatchesPlantedViolation,
+  describeResult,
+  PROFILES,
+  runScenario,
+  violatedInvariants,
+} from './suite';
 
 // `pnpm --filter @mesh/chaos fault-suite [--profile short|long] [--only name,name]`
 // Prints one line per scenario and a closing line; exits 1 when any invariant was violated.
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const warn = (...parts: unknown[]) => process.stderr.write(`${parts.join(' ')}\n`);
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -28,7 +37,7 @@ async function main(): Promise<number> {
     );
   }
 
-  console.log(
+  say(
     `fault suite: profile ${profile.name}, ${profile.ratePerSecond} orders/s for ` +
       `${profile.loadMs / 1000} s per scenario, ${scenarios.length} scenarios`,
   );
@@ -37,11 +46,18 @@ async function main(): Promise<number> {
   let violated = 0;
   try {
     for (const scenario of scenarios) {
-      console.log(`fault suite: ${scenario.name}: ${scenario.what}`);
+      say(`fault suite: ${scenario.name}: ${scenario.what}`);
       const result = await runScenario(env, scenario, profile);
-      for (const line of describeResult(result)) console.log(line);
+      for (const line of describeResult(result)) say(line);
       checked += result.checked;
       violated += violatedInvariants(result);
+    }
+    const last = scenarios.at(-1)?.name as string;
+    if (await checkerCatchesPlantedViolation(env, last)) {
+      say('fault suite: self-check: an extra notification planted in the database was reported');
+    } else {
+      say('fault suite: self-check FAILED: a planted extra notification went unreported');
+      violated += 1;
     }
   } finally {
     // Every service's log of the run, for whoever reads a violation.
@@ -49,10 +65,10 @@ async function main(): Promise<number> {
     for (const name of SERVICES) {
       await writeFile(join(logs, `${name}.log`), env.stack.services[name].output());
     }
-    console.log(`fault suite: the services' logs are in ${logs}`);
+    say(`fault suite: the services' logs are in ${logs}`);
     await env.stop();
   }
-  console.log(
+  say(
     `fault suite: ${scenarios.length} scenarios, ${checked} invariants checked, ${violated} violated`,
   );
   return violated === 0 ? 0 : 1;
@@ -61,7 +77,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error('fault suite: could not run:', error);
+    warn('fault suite: could not run:', error instanceof Error ? error.stack : error);
     process.exit(2);
   },
 );

@@ -69,13 +69,20 @@ export function evaluateInvariants(state: MeshState, record: ScenarioRecord): Vi
   for (const sent of record.sent) {
     if (sent.status < 200 || sent.status >= 300) continue;
     const order = sent.orderId ? state.orders.get(sent.orderId) : undefined;
-    if (!order) add(1, `${sent.customerId}: answered ${sent.status} but order ${sent.orderId} does not exist`);
+    if (!order)
+      add(
+        1,
+        `${sent.customerId}: answered ${sent.status} but order ${sent.orderId} does not exist`,
+      );
     else if (!TERMINAL.has(order.status))
       add(1, `${sent.customerId}: accepted order ${sent.orderId} is still ${order.status}`);
   }
   for (const [id, order] of state.orders) {
     if (!TERMINAL.has(order.status) && !record.sent.some((s) => s.orderId === id))
-      add(1, `${order.customerId}: order ${id} the client was not told about is still ${order.status}`);
+      add(
+        1,
+        `${order.customerId}: order ${id} the client was not told about is still ${order.status}`,
+      );
   }
 
   // 2. Exactly one notification per terminal order; none for an order that does not exist.
@@ -85,7 +92,8 @@ export function evaluateInvariants(state: MeshState, record: ScenarioRecord): Vi
     if (count !== 1) add(2, `order ${id} (${order.status}) has ${count} notifications`);
   }
   for (const [orderId, count] of state.notifications) {
-    if (!state.allOrderIds.has(orderId)) add(2, `${count} notification(s) for unknown order ${orderId}`);
+    if (!state.allOrderIds.has(orderId))
+      add(2, `${count} notification(s) for unknown order ${orderId}`);
   }
 
   // 3. CHARGED ⇔ CONFIRMED, and no charged order the client cannot find.
@@ -104,19 +112,26 @@ export function evaluateInvariants(state: MeshState, record: ScenarioRecord): Vi
     // broke (status 0) told the client nothing, and only a key lets a client ask again.
     if (!sent.idempotencyKey && sent.status === 0) continue;
     if (!sent.idempotencyKey) {
-      add(3, `${sent.customerId}: told ${sent.status || sent.error}, yet order ${orderId} was confirmed and charged, and without a key the client cannot find it`);
+      add(
+        3,
+        `${sent.customerId}: told ${sent.status || sent.error}, yet order ${orderId} was confirmed and charged, and without a key the client cannot find it`,
+      );
       continue;
     }
     const replay = record.replays.get(sent.customerId);
     if (!replay || replay.orderId !== orderId)
-      add(3, `${sent.customerId}: told ${sent.status || sent.error}; a retry with the same key got ${replay?.status ?? 'nothing'}, not order ${orderId}`);
+      add(
+        3,
+        `${sent.customerId}: told ${sent.status || sent.error}; a retry with the same key got ${replay?.status ?? 'nothing'}, not order ${orderId}`,
+      );
   }
 
   // 4. Reservations follow orders; stock is conserved.
   for (const [orderId, status] of state.reservations) {
     const order = state.orders.get(orderId);
     if (!state.allOrderIds.has(orderId)) {
-      if (status !== 'RELEASED') add(4, `reservation ${orderId} is ${status} but no order has that id`);
+      if (status !== 'RELEASED')
+        add(4, `reservation ${orderId} is ${status} but no order has that id`);
       continue;
     }
     if (!order) continue; // another scenario's order
@@ -134,7 +149,10 @@ export function evaluateInvariants(state: MeshState, record: ScenarioRecord): Vi
     if (!now) continue;
     const expected = initial - now.reserved - now.committed;
     if (now.stock !== expected)
-      add(4, `${sku}: stock ${now.stock}, but ${initial} at the start − ${now.committed} committed − ${now.reserved} reserved = ${expected}`);
+      add(
+        4,
+        `${sku}: stock ${now.stock}, but ${initial} at the start − ${now.committed} committed − ${now.reserved} reserved = ${expected}`,
+      );
   }
 
   // 5. Processes.
@@ -149,9 +167,15 @@ export function evaluateInvariants(state: MeshState, record: ScenarioRecord): Vi
     const ok = sent.status >= 200 && sent.status < 300;
     const honest = ok || (sent.status === 503 && sent.retryAfter !== null);
     if (!honest)
-      add(6, `${sent.customerId}: answered ${sent.status || sent.error} during the outage (want 2xx or 503 with Retry-After)`);
+      add(
+        6,
+        `${sent.customerId}: answered ${sent.status || sent.error} during the outage (want 2xx or 503 with Retry-After)`,
+      );
     else if (sent.latencyMs > OUTAGE_ANSWER_LIMIT_MS)
-      add(6, `${sent.customerId}: answered ${sent.status} after ${sent.latencyMs} ms during the outage`);
+      add(
+        6,
+        `${sent.customerId}: answered ${sent.status} after ${sent.latencyMs} ms during the outage`,
+      );
   }
   if (record.readyAfterHealMs !== undefined && record.readyAfterHealMs > READY_AFTER_HEAL_LIMIT_MS)
     add(6, `the gateway was ready ${record.readyAfterHealMs} ms after the heal`);
@@ -169,8 +193,12 @@ export async function readMeshState(db: Pool, scenario: string): Promise<MeshSta
     db.query<{ order_id: string; count: string }>(
       'SELECT order_id, count(*) AS count FROM notifications.notifications GROUP BY order_id',
     ),
-    db.query<{ order_id: string; status: string }>('SELECT order_id, status FROM payments.payments'),
-    db.query<{ order_id: string; status: string }>('SELECT order_id, status FROM inventory.reservations'),
+    db.query<{ order_id: string; status: string }>(
+      'SELECT order_id, status FROM payments.payments',
+    ),
+    db.query<{ order_id: string; status: string }>(
+      'SELECT order_id, status FROM inventory.reservations',
+    ),
     db.query<{ sku: string; stock: number; reserved: string; committed: string }>(
       `SELECT p.sku, p.stock,
               coalesce(sum(ri.quantity) FILTER (WHERE r.status = 'RESERVED'), 0) AS reserved,
@@ -182,7 +210,9 @@ export async function readMeshState(db: Pool, scenario: string): Promise<MeshSta
     ),
   ]);
   return {
-    orders: new Map(orders.rows.map((r) => [r.id, { customerId: r.customer_id, status: r.status }])),
+    orders: new Map(
+      orders.rows.map((r) => [r.id, { customerId: r.customer_id, status: r.status }]),
+    ),
     allOrderIds: new Set(allOrders.rows.map((r) => r.id)),
     notifications: new Map(notifications.rows.map((r) => [r.order_id, Number(r.count)])),
     payments: new Map(payments.rows.map((r) => [r.order_id, r.status])),

@@ -64,7 +64,11 @@ function outage(
       await sleep(downMs * timing.scale);
       await resume(env);
       const to = Date.now();
-      return { outages: [{ from, to }], killed: [], readyAfterHealMs: await gatewayReadyAfter(env, to) };
+      return {
+        outages: [{ from, to }],
+        killed: [],
+        readyAfterHealMs: await gatewayReadyAfter(env, to),
+      };
     },
   };
 }
@@ -161,7 +165,11 @@ export const SCENARIOS: Scenario[] = [
       await env.postgres.halt();
       await env.postgres.resume();
       const to = Date.now();
-      return { outages: [{ from, to }], killed: [], readyAfterHealMs: await gatewayReadyAfter(env, to) };
+      return {
+        outages: [{ from, to }],
+        killed: [],
+        readyAfterHealMs: await gatewayReadyAfter(env, to),
+      };
     },
   },
   outage(

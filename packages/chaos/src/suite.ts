@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { SERVICES } from '@mesh/e2e';
 import type { ChaosEnvironment } from './environment';
 import {
@@ -21,7 +22,7 @@ export interface Profile {
 }
 
 export const PROFILES: Record<'short' | 'long', Profile> = {
-  short: { name: 'short', ratePerSecond: 8, loadMs: 24_000, faultAfterMs: 4_000 },
+  short: { name: 'short', ratePerSecond: 8, loadMs: 20_000, faultAfterMs: 3_000 },
   long: { name: 'long', ratePerSecond: 30, loadMs: 60_000, faultAfterMs: 15_000 },
 };
 
@@ -116,7 +117,8 @@ async function replayFailedKeyedOrders(
   const replays = new Map<string, { status: number; orderId: string | undefined }>();
   for (const request of sent) {
     const failed = request.status < 200 || request.status >= 300;
-    if (!failed || !request.idempotencyKey || !customersWithOrders.has(request.customerId)) continue;
+    if (!failed || !request.idempotencyKey || !customersWithOrders.has(request.customerId))
+      continue;
     const again = await sendOrder({ gatewayUrl: env.stack.gatewayUrl }, request);
     replays.set(request.customerId, { status: again.status, orderId: again.orderId });
   }
@@ -140,4 +142,39 @@ export function describeResult(result: ScenarioResult, examples = 5): string[] {
     for (const v of found.slice(0, examples)) lines.push(`    ${v.detail}`);
   }
   return lines;
+}
+
+/**
+ * Proves the checker can fail against the real database: plants a second notification for one
+ * confirmed order of `scenario`, expects invariant 2 to be reported, and removes the plant.
+ */
+export async function checkerCatchesPlantedViolation(
+  env: ChaosEnvironment,
+  scenario: string,
+): Promise<boolean> {
+  const before = await readMeshState(env.db, scenario);
+  const confirmed = [...before.orders].find(([, order]) => order.status === 'CONFIRMED')?.[0];
+  if (!confirmed) throw new Error(`no confirmed order in ${scenario} to plant a violation on`);
+  const planted = randomUUID();
+  await env.db.query(
+    `INSERT INTO notifications.notifications
+       (id, order_id, event_id, event_type, channel, recipient, subject, body)
+     VALUES ($1, $2, $1, 'order.confirmed', 'email', 'planted@example.test', 'planted', 'planted')`,
+    [planted, confirmed],
+  );
+  try {
+    const state = await readMeshState(env.db, scenario);
+    const violations = evaluateInvariants(state, {
+      sent: [],
+      initialStock: new Map(),
+      unexpectedExits: new Map(),
+      notReady: [],
+      outages: [],
+      readyAfterHealMs: undefined,
+      replays: new Map(),
+    });
+    return violations.some((v) => v.invariant === 2 && v.detail.includes(confirmed));
+  } finally {
+    await env.db.query('DELETE FROM notifications.notifications WHERE id = $1', [planted]);
+  }
 }
