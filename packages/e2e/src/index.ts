@@ -5,5 +5,6 @@ export {
   type ServiceName,
   type Stack,
   type StackOptions,
+  type UnexpectedExit,
   startStack,
 } from './stack';

@@ -42,6 +42,14 @@ export interface RunningService {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Starts it again on the same port and waits until it is ready. */
   start(): Promise<void>;
+  /** Exits nobody asked for (a crash), with their exit code or signal. */
+  unexpectedExits(): readonly UnexpectedExit[];
+}
+
+export interface UnexpectedExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  at: Date;
 }
 
 export interface Stack {
@@ -54,6 +62,8 @@ class ServiceProcess implements RunningService {
   private child: ChildProcess | undefined;
   private readonly chunks: string[] = [];
   private exited: Promise<number | null> = Promise.resolve(null);
+  private stopping = false;
+  private readonly crashes: UnexpectedExit[] = [];
 
   constructor(
     readonly name: ServiceName,
@@ -69,6 +79,10 @@ class ServiceProcess implements RunningService {
     return this.chunks.join('');
   }
 
+  unexpectedExits(): readonly UnexpectedExit[] {
+    return this.crashes;
+  }
+
   async start(): Promise<void> {
     // Exactly the service's `start` script: the telemetry preload before any application module.
     const child = spawn(
@@ -81,9 +95,15 @@ class ServiceProcess implements RunningService {
       },
     );
     this.child = child;
+    this.stopping = false;
     child.stdout?.on('data', (chunk: Buffer) => this.chunks.push(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => this.chunks.push(chunk.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        if (!this.stopping) this.crashes.push({ code, signal, at: new Date() });
+        resolve(code);
+      }),
+    );
     await this.waitUntilReady(child);
   }
 
@@ -108,6 +128,7 @@ class ServiceProcess implements RunningService {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null)
       return child?.exitCode ?? null;
+    this.stopping = true;
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     try {

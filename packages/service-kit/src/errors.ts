@@ -1,4 +1,5 @@
 import { PROBLEM_CODES, type Problem, type ProblemCode, problemType } from '@mesh/contracts';
+import { isTransientError } from './transient';
 
 export interface ProblemDetailPointer {
   pointer: string;
@@ -66,7 +67,7 @@ export class AppError extends Error {
 
 /** The problem document for any thrown value; internals of unexpected errors never leak. */
 export function toProblem(error: unknown, extras: { instance?: string; traceId?: string } = {}) {
-  const app = error instanceof AppError ? error : new AppError('internal-error');
+  const app = error instanceof AppError ? error : unexpected(error);
   const problem: Problem = {
     type: problemType(app.code),
     title: titleOf(app.code),
@@ -77,5 +78,29 @@ export function toProblem(error: unknown, extras: { instance?: string; traceId?:
   if (app.errors?.length) problem.errors = app.errors;
   if (extras.instance) problem.instance = extras.instance;
   if (extras.traceId) problem.traceId = extras.traceId;
-  return { status: app.status, headers: app.headers, problem };
+  // RFC 9110 §10.2.3: a 503 says when to come back, so a client retries instead of giving up
+  // and a load balancer backs off; one second unless the error knows better.
+  const headers =
+    app.status === 503 && !hasHeader(app.headers, 'retry-after')
+      ? { ...app.headers, 'retry-after': '1' }
+      : app.headers;
+  return { status: app.status, headers, problem };
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((key) => key.toLowerCase() === name);
+}
+
+/**
+ * A thrown value that is no AppError: a dependency that is down (the database restarting, a
+ * refused connection) is a 503 the client may retry; anything else is a bug, a 500.
+ */
+function unexpected(error: unknown): AppError {
+  if (isTransientError(error)) {
+    return new AppError('dependency-unavailable', {
+      detail: 'A backing service is unavailable for the moment; retry shortly.',
+      cause: error,
+    });
+  }
+  return new AppError('internal-error', { cause: error });
 }

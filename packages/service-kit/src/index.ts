@@ -36,7 +36,6 @@ export {
   type ConsumerSettings,
   createKafka,
   ensureTopics,
-  isTransientError,
   type Kafka,
   type KafkaMessage,
   type KafkaSettings,
@@ -77,4 +76,5 @@ export {
   retryPolicy,
 } from './retry';
 export { activeTraceId, traceResponseHeaders } from './trace-headers';
+export { isTransientError } from './transient';
 export { compileValidator, invalidRequest, type RequestPart, validate } from './validation';

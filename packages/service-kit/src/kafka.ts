@@ -12,6 +12,8 @@ import {
   type ProducerConfig,
   type RetryOptions,
 } from 'kafkajs';
+import { AppError } from './errors';
+import { isTransientError } from './transient';
 import { backoff, pause } from './retry';
 
 export type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -149,36 +151,6 @@ export class PoisonMessageError extends Error {
   }
 }
 
-// Errors of the infrastructure rather than of the message: PostgreSQL, Redis or a peer being
-// down or restarting. Retried until they pass, never dead-lettered, because the message is fine.
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  '57P01', // PostgreSQL: admin shutdown
-  '57P02', // crash shutdown
-  '57P03', // cannot connect now (starting up)
-  '08000', // connection exception
-  '08001',
-  '08003',
-  '08006',
-  '53300', // too many connections
-  '40001', // serialization failure
-  '40P01', // deadlock detected
-]);
-
-export function isTransientError(error: unknown): boolean {
-  if (error instanceof PoisonMessageError) return false;
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
-  const text = typeof message === 'string' ? message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Connection is closed|getaddrinfo/i.test(
-    text,
-  );
-}
-
 export interface ReceivedMessage {
   topic: string;
   partition: number;
@@ -292,7 +264,10 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
           return;
         } catch (error) {
           if (stopping) throw error;
-          const transient = isTransientError(error);
+          // A 5xx of a peer service is its trouble, not the message's: wait it out too.
+          const transient =
+            !(error instanceof PoisonMessageError) &&
+            (isTransientError(error) || (error instanceof AppError && error.isServerError));
           if (!transient && attempt >= maxAttempts) {
             await deadLetter(received, error, attempt);
             return;

@@ -43,16 +43,26 @@ export async function withTransaction<T>(
   work: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  // pg-pool listens for a client's 'error' only while it is idle. A checked-out client whose
+  // server goes away (restart, pg_terminate_backend, failover) emits 'error' with nobody
+  // listening, which would kill the process; the failed query rejects on its own.
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (!lost) await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A broken connection is destroyed instead of going back to the pool.
+    client.release(lost);
   }
 }
 

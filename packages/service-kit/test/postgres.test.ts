@@ -76,4 +76,30 @@ describe('PostgreSQL plumbing against a real server', () => {
       await pool.end();
     }
   });
+
+  it('when the server kills a connection inside a transaction, then the transaction fails, the process lives and the pool recovers', async () => {
+    const pool = createPool(postgres.url, { applicationName: 'killed', schema: 'public', logger });
+    const admin = new Client({ connectionString: postgres.url });
+    await admin.connect();
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const killed = withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        // As a restart or failover does: the server ends this session between two statements.
+        await admin.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await client.query('SELECT 1');
+      });
+      await expect(killed).rejects.toThrow();
+      const { rows } = await pool.query<{ one: number }>('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await admin.end();
+      await pool.end();
+    }
+  });
 });

@@ -14,3 +14,10 @@ export { freePort, KAFKA_IMAGE, KAFKA_VERSION, startKafka, type TestKafka } from
 export { type DedicatedKafka, startDedicatedKafka } from './kafka-dedicated';
 export { POSTGRES_IMAGE, startPostgres, type TestPostgres } from './postgres';
 export { REDIS_IMAGE, startRedis, type TestRedis } from './redis';
+export {
+  type DedicatedPostgres,
+  type DedicatedRedis,
+  type DedicatedServer,
+  startDedicatedPostgres,
+  startDedicatedRedis,
+} from './dedicated';
