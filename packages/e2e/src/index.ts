@@ -5,6 +5,6 @@ export {
   type ServiceName,
   type Stack,
   type StackOptions,
-  type UnexpectedExit,
   startStack,
+  type UnexpectedExit,
 } from './stack';

@@ -106,7 +106,18 @@ export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
     '-c max_connections=200',
   ].join(' ');
   const resume = async () => {
-    await pgCommand('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start', '-o', options]);
+    await pgCommand('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      'start',
+      '-o',
+      options,
+    ]);
   };
   const halt = () => pgCommand('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
   await resume();
@@ -151,7 +162,18 @@ export async function startDedicatedRedis(): Promise<DedicatedRedis> {
   const resume = async () => {
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
       { stdio: 'ignore' },
     );
     child.once('error', () => undefined);

@@ -1,4 +1,11 @@
 export { type BackingSource, uniqueName } from './backing';
+export {
+  type DedicatedPostgres,
+  type DedicatedRedis,
+  type DedicatedServer,
+  startDedicatedPostgres,
+  startDedicatedRedis,
+} from './dedicated';
 export { type EventuallyOptions, eventually } from './eventually';
 export {
   type Answer,
@@ -14,10 +21,3 @@ export { freePort, KAFKA_IMAGE, KAFKA_VERSION, startKafka, type TestKafka } from
 export { type DedicatedKafka, startDedicatedKafka } from './kafka-dedicated';
 export { POSTGRES_IMAGE, startPostgres, type TestPostgres } from './postgres';
 export { REDIS_IMAGE, startRedis, type TestRedis } from './redis';
-export {
-  type DedicatedPostgres,
-  type DedicatedRedis,
-  type DedicatedServer,
-  startDedicatedPostgres,
-  startDedicatedRedis,
-} from './dedicated';
