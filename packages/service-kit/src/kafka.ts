@@ -13,8 +13,8 @@ import {
   type RetryOptions,
 } from 'kafkajs';
 import { AppError } from './errors';
-import { isTransientError } from './transient';
 import { backoff, pause } from './retry';
+import { isTransientError } from './transient';
 
 export type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 
