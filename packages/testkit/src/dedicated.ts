@@ -4,16 +4,21 @@ import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Redis from 'ioredis';
 import { Client } from 'pg';
+import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
+import { chooseSource } from './backing';
 import { freePort } from './kafka';
+import { POSTGRES_IMAGE } from './postgres';
+import { REDIS_IMAGE } from './redis';
 
 // PostgreSQL and Redis servers of one test run's own, as native processes, for tests that stop,
 // restart or fill them (the fault suite). The shared servers of `scripts/services.sh` must never
 // be stopped: other test files use them at the same time.
 //
-// Native only: a container can be restarted but not held down for a measured outage with the
-// same port and data, and the fault suite needs exactly that. `scripts/services.sh start`
-// installs the programs these need (PostgreSQL's server programs and redis-server).
+// Where the tests use native servers (the MESH_TEST_* variables are set), these are native
+// processes too, from the programs `scripts/services.sh start` installs; otherwise containers on
+// a fixed host port, stopped without removal and started again, so the port and data survive.
 
 const run = promisify(execFile);
 
@@ -72,6 +77,12 @@ async function pgCommand(program: string, args: string[]): Promise<void> {
  * user `mesh` (password `mesh`) owns. Tuned like the native development server: no fsync.
  */
 export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
+  return (await chooseSource('MESH_TEST_POSTGRES_URL')) === 'native'
+    ? startNativePostgres()
+    : startPostgresContainer();
+}
+
+async function startNativePostgres(): Promise<DedicatedPostgres> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'mesh-postgres-'));
   const data = join(dir, 'data');
@@ -133,15 +144,66 @@ export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
       await halt().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     },
-    terminateConnections: () =>
-      withClient(url, async (client) => {
-        const result = await client.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-            WHERE datname = 'mesh' AND pid <> pg_backend_pid()`,
-        );
-        return result.rowCount ?? 0;
-      }),
+    terminateConnections: () => terminateConnections(url),
   };
+}
+
+/** A container on a fixed host port, so a stop and a start keep the address the services use. */
+async function startContainer(
+  definition: GenericContainer,
+  containerPort: number,
+  ready: (port: number) => Promise<void>,
+): Promise<{ port: number } & DedicatedServer> {
+  const port = await freePort();
+  const container: StartedTestContainer = await definition
+    .withExposedPorts({ container: containerPort, host: port })
+    .start();
+  await ready(port);
+  return {
+    port,
+    halt: async () => void (await container.stop({ remove: false, timeout: 10_000 })),
+    resume: async () => {
+      await container.restart();
+      await ready(port);
+    },
+    stop: async () => void (await container.stop({ remove: true })),
+  };
+}
+
+async function startPostgresContainer(): Promise<DedicatedPostgres> {
+  const definition = new GenericContainer(POSTGRES_IMAGE)
+    .withEnvironment({ POSTGRES_USER: 'mesh', POSTGRES_PASSWORD: 'mesh', POSTGRES_DB: 'mesh' })
+    .withCommand(['postgres', '-c', 'fsync=off', '-c', 'max_connections=200'])
+    .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2));
+  let url = '';
+  const server = await startContainer(definition, 5432, async (port) => {
+    url = `postgres://mesh:mesh@127.0.0.1:${port}/mesh`;
+    await waitFor(`PostgreSQL on port ${port}`, () => withClient(url, (c) => c.query('SELECT 1')));
+  });
+  return { ...server, url, terminateConnections: () => terminateConnections(url) };
+}
+
+function terminateConnections(url: string): Promise<number> {
+  return withClient(url, async (client) => {
+    const result = await client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = 'mesh' AND pid <> pg_backend_pid()`,
+    );
+    return result.rowCount ?? 0;
+  });
+}
+
+async function waitFor(what: string, probe: () => Promise<unknown>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await probe();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${what} did not come up`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
@@ -156,6 +218,35 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
 
 /** A Redis server on a free port, persisting nothing, as the development server. */
 export async function startDedicatedRedis(): Promise<DedicatedRedis> {
+  if ((await chooseSource('MESH_TEST_REDIS_URL')) === 'native') return startNativeRedis();
+  const definition = new GenericContainer(REDIS_IMAGE).withCommand([
+    'redis-server',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
+  const server = await startContainer(definition, 6379, (port) =>
+    waitFor(`Redis on port ${port}`, async () => {
+      const redis = new Redis({
+        port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+      });
+      redis.on('error', () => undefined);
+      try {
+        await redis.connect();
+        await redis.ping();
+      } finally {
+        redis.disconnect();
+      }
+    }),
+  );
+  return { ...server, url: `redis://127.0.0.1:${server.port}` };
+}
+
+async function startNativeRedis(): Promise<DedicatedRedis> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'mesh-redis-'));
   let server: ChildProcess | undefined;
