@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
-import { Client } from 'pg';
 import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
 import { chooseSource } from './backing';
 import { freePort } from './kafka';
-import { POSTGRES_IMAGE } from './postgres';
+import { POSTGRES_IMAGE, withClient } from './postgres';
 import { REDIS_IMAGE } from './redis';
 
 // PostgreSQL and Redis servers of one test run's own, as native processes, for tests that stop,
@@ -206,16 +205,6 @@ async function waitFor(what: string, probe: () => Promise<unknown>, timeoutMs = 
   }
 }
 
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A Redis server on a free port, persisting nothing, as the development server. */
 export async function startDedicatedRedis(): Promise<DedicatedRedis> {
   if ((await chooseSource('MESH_TEST_REDIS_URL')) === 'native') return startNativeRedis();
@@ -293,17 +282,10 @@ async function startNativeRedis(): Promise<DedicatedRedis> {
   };
 }
 
-async function waitForRedis(port: number, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+async function waitForRedis(port: number, child: ChildProcess): Promise<void> {
+  await waitFor(`Redis on port ${port}`, async () => {
     if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-    try {
-      const { stdout } = await run('redis-cli', ['-p', String(port), 'ping'], { timeout: 2_000 });
-      if (stdout.trim() === 'PONG') return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`Redis on port ${port} did not come up`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    const { stdout } = await run('redis-cli', ['-p', String(port), 'ping'], { timeout: 2_000 });
+    if (stdout.trim() !== 'PONG') throw new Error(`redis-cli said ${stdout.trim()}`);
+  });
 }
