@@ -68,6 +68,10 @@ export async function startChaosEnvironment(): Promise<ChaosEnvironment> {
       env: {
         // Declines too, so PAYMENT_FAILED orders (stock released, nothing charged) are in the mix.
         payment: { PAYMENT_DECLINE_RATE: '0.1' },
+        // A reservation whose order was never saved (order killed between reserving and saving)
+        // is released by inventory's sweep after its TTL: 30 s here instead of the production
+        // 15 min, so the suite sees the safety net work within its 90 s.
+        inventory: { RESERVATION_TTL_MS: '30000', RESERVATION_SWEEP_INTERVAL_MS: '2000' },
         order: {
           INVENTORY_URL: inventoryHop.url,
           PAYMENT_URL: paymentHop.url,

@@ -5,6 +5,7 @@ export {
   type InvariantId,
   looksSettled,
   type MeshState,
+  orphanReservations,
   readMeshState,
   type ScenarioRecord,
   type Violation,

@@ -52,6 +52,8 @@ export interface ScenarioRecord {
   readyAfterHealMs: number | undefined;
   /** For a failed keyed request whose customer has an order: what a retry with the key got. */
   replays: Map<string, { status: number; orderId: string | undefined }>;
+  /** Reservations without an order that an earlier scenario already reported. */
+  knownOrphans: ReadonlySet<string>;
 }
 
 /** An answer during an outage may take this long; a time-out of a dependency is slower. */
@@ -130,7 +132,7 @@ export function evaluateInvariants(state: MeshState, record: ScenarioRecord): Vi
   for (const [orderId, status] of state.reservations) {
     const order = state.orders.get(orderId);
     if (!state.allOrderIds.has(orderId)) {
-      if (status !== 'RELEASED')
+      if (status !== 'RELEASED' && !record.knownOrphans.has(orderId))
         add(4, `reservation ${orderId} is ${status} but no order has that id`);
       continue;
     }
@@ -230,11 +232,19 @@ export async function readMeshState(db: Pool, scenario: string): Promise<MeshSta
  * True when the scenario's asynchronous work looks finished: every order terminal, notified
  * and with its reservation settled. The checker waits for this (bounded) before judging.
  */
-export function looksSettled(state: MeshState): boolean {
+export function looksSettled(state: MeshState, knownOrphans: ReadonlySet<string>): boolean {
+  if (orphanReservations(state).some((id) => !knownOrphans.has(id))) return false;
   for (const [id, order] of state.orders) {
     if (!TERMINAL.has(order.status)) return false;
     if ((state.notifications.get(id) ?? 0) < 1) return false;
     if (state.reservations.get(id) === 'RESERVED') return false;
   }
   return true;
+}
+
+/** Reservations still holding stock for an order id that no order has. */
+export function orphanReservations(state: MeshState): string[] {
+  return [...state.reservations]
+    .filter(([orderId, status]) => status !== 'RELEASED' && !state.allOrderIds.has(orderId))
+    .map(([orderId]) => orderId);
 }

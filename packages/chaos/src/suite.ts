@@ -6,6 +6,7 @@ import {
   INVARIANTS,
   looksSettled,
   type MeshState,
+  orphanReservations,
   readMeshState,
   type Violation,
 } from './invariants';
@@ -44,6 +45,8 @@ export async function runScenario(
   profile: Profile,
 ): Promise<ScenarioResult> {
   const started = Date.now();
+  // An orphan an earlier scenario left (and reported) is not this scenario's finding.
+  const knownOrphans = new Set(orphanReservations(await readMeshState(env.db, scenario.name)));
   const exitsBefore = new Map(
     SERVICES.map((name) => [name, env.stack.services[name].unexpectedExits().length]),
   );
@@ -57,7 +60,7 @@ export async function runScenario(
     scenario.inject(env, { startAfterMs: profile.faultAfterMs, scale: 1 }),
   ]);
 
-  const state = await settle(env, scenario.name);
+  const state = await settle(env, scenario.name, knownOrphans);
   const replays = await replayFailedKeyedOrders(env, sent, state);
   const notReady: string[] = [];
   for (const name of SERVICES) {
@@ -82,6 +85,7 @@ export async function runScenario(
     outages: fault.outages,
     readyAfterHealMs: fault.readyAfterHealMs,
     replays,
+    knownOrphans,
   });
   return {
     scenario: scenario.name,
@@ -94,11 +98,15 @@ export async function runScenario(
 }
 
 /** Waits (bounded) until the scenario's orders look finished, and returns the state then. */
-async function settle(env: ChaosEnvironment, scenario: string): Promise<MeshState> {
+async function settle(
+  env: ChaosEnvironment,
+  scenario: string,
+  knownOrphans: ReadonlySet<string>,
+): Promise<MeshState> {
   const deadline = Date.now() + SETTLE_LIMIT_MS;
   for (;;) {
     const state = await readMeshState(env.db, scenario);
-    if (looksSettled(state) || Date.now() > deadline) {
+    if (looksSettled(state, knownOrphans) || Date.now() > deadline) {
       // Late duplicates would show up just after the last expected row; give them a moment.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       return readMeshState(env.db, scenario);
@@ -172,6 +180,7 @@ export async function checkerCatchesPlantedViolation(
       outages: [],
       readyAfterHealMs: undefined,
       replays: new Map(),
+      knownOrphans: new Set(),
     });
     return violations.some((v) => v.invariant === 2 && v.detail.includes(confirmed));
   } finally {

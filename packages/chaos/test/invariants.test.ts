@@ -55,6 +55,7 @@ function soundRecord(): ScenarioRecord {
     outages: [],
     readyAfterHealMs: undefined,
     replays: new Map(),
+    knownOrphans: new Set(),
   };
 }
 
@@ -117,6 +118,15 @@ describe('the invariant checker', () => {
     const state = soundState();
     state.reservations.set('00000000-0000-4000-8000-0000000000ee', 'RESERVED');
     expect(invariantsOf(state, soundRecord())).toEqual([4]);
+  });
+
+  it('when the orphan was reported by an earlier scenario, then it is not reported again', () => {
+    const state = soundState();
+    const orphan = '00000000-0000-4000-8000-0000000000ee';
+    state.reservations.set(orphan, 'RESERVED');
+    const record = soundRecord();
+    record.knownOrphans = new Set([orphan]);
+    expect(evaluateInvariants(state, record)).toEqual([]);
   });
 
   it('when a service crashed, or is not ready, then invariant 5 is violated', () => {
