@@ -9,8 +9,12 @@ import { buildApp } from '../../src/app';
 import { DB_SCHEMA, MIGRATIONS_DIR } from '../../src/config';
 import type { OrderDependencies } from '../../src/domain/dependencies';
 import { createOrderMetrics } from '../../src/metrics';
-import { type FakeInventory, startFakeInventory } from './fake-inventory';
-import { type FakePayment, startFakePayment } from './fake-payment';
+import {
+  type FakeInventory,
+  type FakePayment,
+  startFakeInventory,
+  startFakePayment,
+} from './fakes';
 
 export interface OrderServiceUnderTest {
   url: string;
