@@ -1,22 +1,25 @@
 import { join } from 'node:path';
-import { ORDER_EVENTS_TOPIC } from '@mesh/contracts';
-import { bool, int, loadConfig, port, str, url } from '@mesh/service-kit';
+import {
+  configLoader,
+  httpServerSpec,
+  int,
+  kafkaSpec,
+  logSpec,
+  postgresSpec,
+  url,
+} from '@mesh/service-kit';
 import { DEFAULT_RECOVERY_LEASE_MS } from './domain/recover-orders';
+
+/** The PostgreSQL schema the service owns. */
+export const DB_SCHEMA = 'orders';
 
 /** The order service's configuration: every variable, documented, with defaults for local dev. */
 const spec = {
-  PORT: port({ default: 8081, desc: 'HTTP port' }),
-  HOST: str({ default: '127.0.0.1', desc: 'Interface to listen on (0.0.0.0 in containers)' }),
-  DATABASE_URL: url({
-    default: 'postgres://mesh:mesh@127.0.0.1:15432/mesh',
-    desc: 'PostgreSQL; the service keeps its tables in the schema "orders"',
-  }),
-  LOG_LEVEL: str({
-    default: 'info',
-    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-    desc: 'pino log level',
-  }),
-  MIGRATE_ON_START: bool({ default: true, desc: 'Apply pending migrations at start' }),
+  ...httpServerSpec(8081),
+  ...logSpec,
+  ...postgresSpec(DB_SCHEMA),
+  // The brokers, and the topic the outbox relay publishes to with the layout it creates it with.
+  ...kafkaSpec,
   INVENTORY_URL: url({
     default: 'http://127.0.0.1:8083',
     desc: 'Base URL of the inventory service',
@@ -48,24 +51,6 @@ const spec = {
     desc: 'How long the recovery job holds the orders it claimed from the other replicas',
   }),
   BODY_LIMIT_BYTES: int({ min: 1, default: 16_384, desc: 'Largest request body accepted' }),
-  KAFKA_BROKERS: str({
-    default: '127.0.0.1:19092',
-    desc: 'Kafka bootstrap servers, comma-separated',
-  }),
-  ORDER_EVENTS_TOPIC: str({
-    default: ORDER_EVENTS_TOPIC,
-    desc: 'Topic the outbox relay publishes order events to',
-  }),
-  TOPIC_PARTITIONS: int({
-    min: 1,
-    default: 3,
-    desc: 'Partitions of the order events topic when this service creates it',
-  }),
-  TOPIC_REPLICATION_FACTOR: int({
-    min: 1,
-    default: 1,
-    desc: 'Replication of the topic this service creates (1: single broker; production: 3)',
-  }),
   OUTBOX_POLL_INTERVAL_MS: int({
     min: 1,
     default: 250,
@@ -90,40 +75,10 @@ const spec = {
   }),
 };
 
-// Spelt out: the kit does not re-export envalid's types, so a declaration file could not name
-// the inferred one. loadConfig's result must still match it, which tsc checks below.
-export interface OrderConfig {
-  PORT: number;
-  HOST: string;
-  DATABASE_URL: string;
-  LOG_LEVEL: string;
-  MIGRATE_ON_START: boolean;
-  INVENTORY_URL: string;
-  PAYMENT_URL: string;
-  INVENTORY_TIMEOUT_MS: number;
-  PAYMENT_TIMEOUT_MS: number;
-  ORDER_RECOVERY_AFTER_MS: number;
-  ORDER_RECOVERY_INTERVAL_MS: number;
-  ORDER_RECOVERY_LEASE_MS: number;
-  BODY_LIMIT_BYTES: number;
-  KAFKA_BROKERS: string;
-  ORDER_EVENTS_TOPIC: string;
-  TOPIC_PARTITIONS: number;
-  TOPIC_REPLICATION_FACTOR: number;
-  OUTBOX_POLL_INTERVAL_MS: number;
-  OUTBOX_BATCH_SIZE: number;
-  OUTBOX_MAX_ATTEMPTS: number;
-  OUTBOX_RETENTION_MS: number;
-}
+/** Reads the configuration once at start; a missing or bad variable fails with its name. */
+export const loadOrderConfig = configLoader(spec);
 
-export function loadOrderConfig(
-  env: Record<string, string | undefined> = process.env,
-): OrderConfig {
-  return loadConfig(spec, env);
-}
-
-/** The PostgreSQL schema the service owns. */
-export const DB_SCHEMA = 'orders';
+export type OrderConfig = ReturnType<typeof loadOrderConfig>;
 
 /** SQL migrations: from src/ under jest and from dist/ in production alike. */
 export const MIGRATIONS_DIR = join(__dirname, '..', 'migrations');

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
 import {
   createKafka,
   createPool,
@@ -6,12 +6,15 @@ import {
   failStart,
   migrate,
   ServiceClient,
+  topicLayout,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
+import { metrics } from '@opentelemetry/api';
 import { buildApp } from './app';
 import { DB_SCHEMA, loadOrderConfig, MIGRATIONS_DIR } from './config';
 import { startOrderRecovery } from './jobs/order-recovery.job';
-import { createOutboxRelay } from './outbox/outbox.relay';
+import { startOutboxRelay } from './jobs/outbox-relay.job';
+import { createOrderMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = loadOrderConfig();
@@ -29,25 +32,24 @@ async function main(): Promise<void> {
       logger,
     });
   }
+  const orderMetrics = createOrderMetrics(metrics.getMeter('@mesh/order'));
   // Orders are taken whether or not Kafka is up: their events wait in the outbox for the relay.
-  const relay = createOutboxRelay({
+  const relay = startOutboxRelay({
     pool,
-    kafka: createKafka({ clientId: 'order', brokers: config.KAFKA_BROKERS.split(','), logger }),
-    logger,
-    topic: {
-      topic: config.ORDER_EVENTS_TOPIC,
-      numPartitions: config.TOPIC_PARTITIONS,
-      replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-    },
+    kafka: createKafka({ clientId: 'order', brokers: config.KAFKA_BROKERS, logger }),
+    topic: { topic: config.ORDER_EVENTS_TOPIC, ...topicLayout(config) },
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     batchSize: config.OUTBOX_BATCH_SIZE,
     maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
     retentionMs: config.OUTBOX_RETENTION_MS,
+    metrics: orderMetrics,
+    logger,
   });
   const deps = {
     pool,
     logger,
-    outbox: { wake: () => relay.wake() },
+    outbox: relay,
+    metrics: orderMetrics,
     inventory: new ServiceClient({
       name: 'inventory',
       baseUrl: config.INVENTORY_URL,
@@ -61,13 +63,14 @@ async function main(): Promise<void> {
   };
 
   const app = buildApp({ ...deps, bodyLimitBytes: config.BODY_LIMIT_BYTES });
-  const server = await listen(createServer(app), config.PORT, config.HOST);
+  const server = app.listen(config.PORT, config.HOST);
+  // Rejects on 'error' (e.g. the port is taken), which fails the start.
+  await once(server, 'listening');
   const recovery = startOrderRecovery(deps, {
     intervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
     afterMs: config.ORDER_RECOVERY_AFTER_MS,
     leaseMs: config.ORDER_RECOVERY_LEASE_MS,
   });
-  relay.start();
   logger.info({ port: config.PORT, host: config.HOST }, 'order service listening');
 
   exitOnSignals(
@@ -80,13 +83,6 @@ async function main(): Promise<void> {
     ],
     logger,
   );
-}
-
-function listen(server: Server, port: number, host: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
 }
 
 main().catch((error: unknown) => failStart(createLogger({ name: 'order' }), error));

@@ -141,6 +141,26 @@ describe('the order recovery job and its leases', () => {
     }
   });
 
+  it('when the pass is told to stop, then it finishes the order under way, takes no other, and hands back its claims', async () => {
+    const orders = [await chargedOrderLeftInProgress(), await chargedOrderLeftInProgress()];
+    service.payment.delayMs.lookup = 300;
+    const stopping = new AbortController();
+
+    const pass = recoverStaleOrders(service.deps, { afterMs: 0, signal: stopping.signal });
+    await eventually(() => service.payment.callsTo('lookup').length > 0 || undefined, 'a lookup');
+    stopping.abort();
+
+    expect(await pass).toEqual({ confirmed: 1, abandoned: 0, left: 0 });
+    expect(service.payment.callsTo('lookup')).toHaveLength(1);
+    const statuses = await Promise.all(orders.map((order) => statusOf(order.id)));
+    expect(statuses.sort()).toEqual(['CONFIRMED', 'STOCK_RESERVED']);
+    const { rows } = await observer.query(
+      'SELECT id FROM orders WHERE id = ANY($1::uuid[]) AND claimed_until IS NOT NULL',
+      [orders.map((order) => order.id)],
+    );
+    expect(rows).toEqual([]);
+  });
+
   it('when another instance holds a claim on an order, then a pass leaves it until the claim expires', async () => {
     const left = await chargedOrderLeftInProgress();
     await observer.query(

@@ -17,12 +17,8 @@ import { startInMemoryTelemetry } from '@mesh/telemetry-testing';
 import { eventually, startKafka, startPostgres, type TestKafka, uniqueName } from '@mesh/testkit';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { DB_SCHEMA, MIGRATIONS_DIR } from '../src/config';
-import {
-  createOutboxProducer,
-  createOutboxRelay,
-  type OutboxRelay,
-  publishPendingEvents,
-} from '../src/outbox/outbox.relay';
+import { type OutboxRelay, startOutboxRelay } from '../src/jobs/outbox-relay.job';
+import { createOutboxProducer, publishPendingEvents } from '../src/outbox/outbox.relay';
 import { parseReplayArguments, replayParkedEvents } from '../src/outbox/outbox.replay';
 import {
   newCustomer,
@@ -175,18 +171,18 @@ describe('the outbox relay, against a real Kafka broker', () => {
     maxAttempts?: number;
     logger?: Logger;
   }) {
-    const relay = createOutboxRelay({
+    const relay = startOutboxRelay({
       pool: service.pool,
       kafka,
-      logger: settings.logger ?? logger,
       topic: { ...spec, topic: settings.topic ?? topic },
       pollIntervalMs: settings.pollIntervalMs,
       batchSize: settings.batchSize,
       maxAttempts: settings.maxAttempts ?? 5,
       retentionMs: 86_400_000,
+      metrics: service.deps.metrics,
+      logger: settings.logger ?? logger,
     });
     relays.push(relay);
-    relay.start();
     return relay;
   }
 
@@ -219,6 +215,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
       producer,
       batchSize: 10,
       maxAttempts: 5,
+      metrics: service.deps.metrics,
       logger,
     });
 
@@ -269,6 +266,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
         producer,
         batchSize: 10,
         maxAttempts: 5,
+        metrics: service.deps.metrics,
         logger,
       }),
     ).toEqual({ published: 0, failed: false });
@@ -287,6 +285,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
       producer: unreachable,
       batchSize: 2,
       maxAttempts: 1,
+      metrics: service.deps.metrics,
       logger,
     });
 
@@ -316,6 +315,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
         producer,
         batchSize: 10,
         maxAttempts: 5,
+        metrics: service.deps.metrics,
         logger,
       }),
     ).toEqual({ published: 3, failed: false });
@@ -414,6 +414,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
         producer,
         batchSize: 10,
         maxAttempts: 5,
+        metrics: service.deps.metrics,
         logger,
       });
 

@@ -1,5 +1,6 @@
 import type { Pool, ServiceClient } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
+import type { OrderMetrics } from '../metrics';
 
 /** The relay that publishes the outbox's order events (to the topic in its own settings). */
 export interface OrderEventsOutbox {
@@ -13,5 +14,6 @@ export interface OrderDependencies {
   inventory: ServiceClient;
   payment: ServiceClient;
   outbox: OrderEventsOutbox;
+  metrics: OrderMetrics;
   logger: Logger;
 }

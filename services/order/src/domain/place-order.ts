@@ -15,7 +15,7 @@ import { type Span, trace } from '@opentelemetry/api';
 import { reserveStock } from '../clients/inventory.client';
 import { chargePayment } from '../clients/payment.client';
 import { findOrder, findOrderByIdempotencyKey, insertOrder } from '../data/order.repository';
-import { type OrderOutcome, recordOrderPlaced } from '../metrics';
+import type { OrderMetrics, OrderOutcome } from '../metrics';
 import type { OrderDependencies } from './dependencies';
 import { commitStatus } from './order-status';
 import { confirmOrder, releaseReservation, undoChargeAndReservation } from './order-steps';
@@ -83,17 +83,18 @@ export async function placeOrder(
     if ('failure' in ending) {
       // A refusal (4xx) made no order, so it is no outcome; a failure after the order was
       // written is one.
-      if (ending.status || !isRefusal(ending.failure)) finish(span, ending.status, startedAt);
+      if (ending.status || !isRefusal(ending.failure))
+        finish(deps.metrics, span, ending.status, startedAt);
       throw ending.failure;
     }
     let order: Order;
     try {
       order = await readBack(placement);
     } catch (error) {
-      finish(span, ending.status, startedAt);
+      finish(deps.metrics, span, ending.status, startedAt);
       throw error;
     }
-    finish(span, order.status, startedAt);
+    finish(deps.metrics, span, order.status, startedAt);
     deps.logger.info({ orderId, status: order.status, replayed: false }, 'order placed');
     return { order, replayed: false };
   });
@@ -366,7 +367,12 @@ function outcomeOf(status: OrderStatus | undefined): OrderOutcome {
 }
 
 /** Records how the placement ended: the order's status, or `error` if it has no final one. */
-function finish(span: Span, status: OrderStatus | undefined, startedAt: number): void {
+function finish(
+  metrics: OrderMetrics,
+  span: Span,
+  status: OrderStatus | undefined,
+  startedAt: number,
+): void {
   if (status) span.setAttribute('mesh.order.status', status);
-  recordOrderPlaced(outcomeOf(status), (performance.now() - startedAt) / 1000);
+  metrics.recordPlacement(outcomeOf(status), (performance.now() - startedAt) / 1000);
 }

@@ -22,6 +22,8 @@ export interface RecoverySettings {
   batchSize?: number;
   /** How long a claim keeps other replicas of the job away from an order. */
   leaseMs?: number;
+  /** Ends the pass after the order under way (the job stops, or the pass is over its time). */
+  signal?: AbortSignal;
 }
 
 export interface RecoveryReport {
@@ -53,7 +55,7 @@ export async function recoverStaleOrders(
   const report: RecoveryReport = { confirmed: 0, abandoned: 0, left: 0 };
   const attempted: string[] = [];
   let stop = false;
-  while (!stop) {
+  while (!stop && !settings.signal?.aborted) {
     const claimed = await claimStaleOrders(deps.pool, {
       statuses: IN_PROGRESS_STATUSES,
       olderThanMs: settings.afterMs,
@@ -63,6 +65,8 @@ export async function recoverStaleOrders(
     });
     try {
       for (const order of claimed) {
+        // The claims of the orders not taken are released below, for the next pass.
+        if (settings.signal?.aborted) break;
         attempted.push(order.id);
         const recovery = await recoverOrder(deps, order.id);
         if (recovery !== 'finished-elsewhere') {

@@ -11,23 +11,14 @@ import { inSpan, type Logger, withTraceContext } from '@mesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import {
   claimPendingEvents,
-  countUnpublishedEvents,
   markEventPublished,
   type PendingEvent,
   parkEvent,
-  purgePublishedEvents,
   recordPublishFailure,
 } from '../data/outbox.repository';
-import { observeOutbox, recordEventPublished } from '../metrics';
+import type { OrderMetrics } from '../metrics';
 
 const tracer = trace.getTracer('@mesh/order');
-
-/** Pause after a failed pass, doubled per failure in a row up to MAX_BACKOFF_MS. */
-const FIRST_BACKOFF_MS = 250;
-const MAX_BACKOFF_MS = 5_000;
-
-/** How often published events past their retention are deleted. */
-const PURGE_INTERVAL_MS = 60_000;
 
 /** How much of a failure's message is kept in outbox.last_error. */
 const MAX_ERROR_LENGTH = 1_000;
@@ -66,7 +57,10 @@ export interface PublishSettings {
   batchSize: number;
   /** Failed sends after which an event Kafka refuses is parked. */
   maxAttempts: number;
+  metrics: OrderMetrics;
   logger: Logger;
+  /** Ends the pass after the event being sent: the relay stops, or the pass is over its time. */
+  signal?: AbortSignal;
 }
 
 export interface PassResult {
@@ -95,6 +89,7 @@ export async function publishPendingEvents(settings: PublishSettings): Promise<P
   let parked: { event: PendingEvent; attempts: number; error: unknown } | undefined;
   const failed = await withTransaction(settings.pool, async (tx) => {
     for (const event of await claimPendingEvents(tx, settings.batchSize)) {
+      if (settings.signal?.aborted) break;
       try {
         await publish(producer, settings.topic, event);
       } catch (error) {
@@ -115,7 +110,7 @@ export async function publishPendingEvents(settings: PublishSettings): Promise<P
     }
     return false;
   });
-  for (const event of published) recordEventPublished(event.event_type);
+  for (const event of published) settings.metrics.countEventPublished(event.event_type);
   if (parked) {
     const { event, attempts, error } = parked;
     logger.error(
@@ -173,85 +168,35 @@ function messageOf(error: unknown): string {
   return message.slice(0, MAX_ERROR_LENGTH);
 }
 
-export interface OutboxRelaySettings {
+export interface OutboxPublisherSettings {
   pool: Pool;
   kafka: Kafka;
-  logger: Logger;
   /** Where the events go; created, if missing, before the first pass. */
   topic: TopicSpec;
-  /** Pause after a pass that left nothing to publish. */
-  pollIntervalMs: number;
   batchSize: number;
   /** Failed sends after which an event Kafka refuses is parked. */
   maxAttempts: number;
-  /** Published events are kept this long (for inspection and replays), then deleted. */
-  retentionMs: number;
+  metrics: OrderMetrics;
+  logger: Logger;
 }
 
-export interface OutboxRelay {
-  /** Starts publishing in the background; never waits for Kafka. */
-  start(): void;
-  /** An event was just committed: publish now instead of at the next poll. */
-  wake(): void;
-  /** Ends the passes after the one under way and disconnects the producer. */
-  stop(): Promise<void>;
+export interface OutboxPublisher {
+  /**
+   * One pass, for the relay's periodic job: `'more'` after a full batch (more are probably
+   * waiting); throws when it failed, so the job backs off before the next one.
+   */
+  publishPass(signal: AbortSignal): Promise<'more' | undefined>;
+  /** Disconnects the producer; call once no pass runs any more. */
+  close(): Promise<void>;
 }
 
 /**
- * Publishes the outbox to Kafka for as long as it runs. It never gives up: a pass that fails
- * (Kafka or PostgreSQL down) is followed by another after a backoff, and the events wait in the
- * outbox meanwhile, so the service takes orders whether or not Kafka is there.
+ * The relay's passes with what they keep between them: the topic, created once, and the
+ * producer, replaced after a failed send.
  */
-export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
-  const { logger } = settings;
+export function createOutboxPublisher(settings: OutboxPublisherSettings): OutboxPublisher {
   let producer = createOutboxProducer(settings.kafka);
-  let started = false;
-  let stopped = false;
-  /** The pass under way, which stop() waits for: it holds locked events and may be sending. */
-  let passUnderWay: Promise<unknown> = Promise.resolve();
-  /** wake() was called since the current pass began. */
-  let woken = false;
-  let endPause: (() => void) | undefined;
-  let stopObserving: (() => void) | undefined;
-
-  /** Waits `ms`; stop() ends the wait early, and so does wake() when `wakeable`. */
-  function pause(ms: number, wakeable: boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        endPause = undefined;
-        resolve();
-      }
-      endPause = () => {
-        if (stopped || (wakeable && woken)) done();
-      };
-      endPause();
-    });
-  }
-
-  let failures = 0;
-  // Not woken: while Kafka is down every new order would otherwise cut the backoff short.
-  const backOff = () => {
-    failures += 1;
-    return pause(Math.min(FIRST_BACKOFF_MS * 2 ** (failures - 1), MAX_BACKOFF_MS), false);
-  };
-
-  async function createTopic(): Promise<void> {
-    while (!stopped) {
-      try {
-        await ensureTopics(settings.kafka, [settings.topic]);
-        failures = 0;
-        return;
-      } catch (error) {
-        logger.warn(
-          { err: error, topic: settings.topic.topic },
-          'could not create the order events topic; retrying',
-        );
-        await backOff();
-      }
-    }
-  }
+  let topicExists = false;
 
   /**
    * After a failed send, the next pass starts from a new producer: new connections whatever state
@@ -265,72 +210,30 @@ export function createOutboxRelay(settings: OutboxRelaySettings): OutboxRelay {
     await broken.disconnect().catch(() => undefined);
   }
 
-  let lastPurge = 0;
-  /** Keeps the table small: published events older than the retention go, once a minute. */
-  async function purgeFromTimeToTime(): Promise<void> {
-    if (Date.now() - lastPurge < PURGE_INTERVAL_MS) return;
-    lastPurge = Date.now();
-    try {
-      const purged = await purgePublishedEvents(settings.pool, settings.retentionMs);
-      if (purged > 0) logger.debug({ purged }, 'purged published outbox events');
-    } catch (error) {
-      logger.warn({ err: error }, 'purging published outbox events failed; will retry');
-    }
-  }
-
-  async function run(): Promise<void> {
-    await createTopic();
-    while (!stopped) {
-      woken = false;
-      let pass: PassResult | undefined;
-      try {
-        const current = publishPendingEvents({
-          pool: settings.pool,
-          topic: settings.topic.topic,
-          producer,
-          batchSize: settings.batchSize,
-          maxAttempts: settings.maxAttempts,
-          logger,
-        });
-        passUnderWay = current.catch(() => undefined);
-        pass = await current;
-      } catch (error) {
-        logger.warn({ err: error }, 'outbox relay pass failed; retrying');
-      }
-      if (!pass || pass.failed) {
-        if (pass) await replaceProducer();
-        await backOff();
-        continue;
-      }
-      if (failures > 0) logger.info({ failedPasses: failures }, 'outbox relay publishing again');
-      failures = 0;
-      await purgeFromTimeToTime();
-      // A full batch means more are probably waiting: go on at once.
-      if (pass.published < settings.batchSize) await pause(settings.pollIntervalMs, true);
-    }
-  }
-
   return {
-    start() {
-      if (started) return;
-      started = true;
-      stopObserving = observeOutbox(() => countUnpublishedEvents(settings.pool));
-      run().catch((error: unknown) =>
-        logger.error({ err: error }, 'outbox relay stopped unexpectedly'),
-      );
+    async publishPass(signal) {
+      if (!topicExists) {
+        await ensureTopics(settings.kafka, [settings.topic]).catch((error: unknown) => {
+          throw new Error(`could not create the topic ${settings.topic.topic}`, { cause: error });
+        });
+        topicExists = true;
+      }
+      const pass = await publishPendingEvents({
+        pool: settings.pool,
+        topic: settings.topic.topic,
+        producer,
+        batchSize: settings.batchSize,
+        maxAttempts: settings.maxAttempts,
+        metrics: settings.metrics,
+        logger: settings.logger,
+        signal,
+      });
+      if (pass.failed) {
+        await replaceProducer();
+        throw new Error('an order event could not be published; the pass stopped there');
+      }
+      return pass.published === settings.batchSize ? 'more' : undefined;
     },
-    wake() {
-      woken = true;
-      endPause?.();
-    },
-    async stop() {
-      stopped = true;
-      endPause?.();
-      // Not the topic creation: with Kafka down it can take kafkajs's whole retry time, and
-      // nothing is lost by leaving it. It ends the loop when it returns.
-      await passUnderWay;
-      stopObserving?.();
-      await producer.disconnect().catch(() => undefined);
-    },
+    close: () => producer.disconnect().catch(() => undefined),
   };
 }

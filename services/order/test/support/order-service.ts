@@ -4,11 +4,17 @@ import type { Order } from '@mesh/contracts';
 import { createPool, migrate, type Pool, ServiceClient } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { startPostgres, type TestPostgres } from '@mesh/testkit';
+import { metrics } from '@opentelemetry/api';
 import { buildApp } from '../../src/app';
 import { DB_SCHEMA, MIGRATIONS_DIR } from '../../src/config';
 import type { OrderDependencies } from '../../src/domain/dependencies';
-import { type FakeInventory, startFakeInventory } from './fake-inventory';
-import { type FakePayment, startFakePayment } from './fake-payment';
+import { createOrderMetrics } from '../../src/metrics';
+import {
+  type FakeInventory,
+  type FakePayment,
+  startFakeInventory,
+  startFakePayment,
+} from './fakes';
 
 export interface OrderServiceUnderTest {
   url: string;
@@ -50,6 +56,8 @@ export async function startOrderService(
     logger,
     // No relay unless a test starts one and points `deps.outbox.wake` at it.
     outbox: { wake: () => {} },
+    // Taken now, after a test file registered its in-memory telemetry.
+    metrics: createOrderMetrics(metrics.getMeter('@mesh/order')),
     inventory: new ServiceClient({
       name: 'inventory',
       baseUrl: inventory.url,
