@@ -185,36 +185,39 @@ describe('startConsumerInBackground against a broker that does not answer', () =
   it.each([
     ['creating its topics first', LAYOUT],
     ['with its topics already there', undefined],
-  ])('when every start attempt fails (%s), then each attempt disconnects the clients it made before the next', async (_case, createTopics) => {
-    const port = await freePort();
-    const kafka = createKafka({
-      clientId: 'unreachable-test',
-      brokers: [`127.0.0.1:${port}`],
-      logger,
-      // One retry: the fewest an idempotent producer accepts.
-      retry: { retries: 1, initialRetryTime: 10 },
-    });
-    const created = trackClients(kafka);
-    const background = startConsumerInBackground({
-      kafka,
-      groupId: uniqueName('unreachable'),
-      topic: uniqueName('unreachable'),
-      logger,
-      handle: async () => {},
-      createTopics,
-    });
+  ])(
+    'when every start attempt fails (%s), then each attempt disconnects the clients it made before the next',
+    async (_case, createTopics) => {
+      const port = await freePort();
+      const kafka = createKafka({
+        clientId: 'unreachable-test',
+        brokers: [`127.0.0.1:${port}`],
+        logger,
+        // One retry: the fewest an idempotent producer accepts.
+        retry: { retries: 1, initialRetryTime: 10 },
+      });
+      const created = trackClients(kafka);
+      const background = startConsumerInBackground({
+        kafka,
+        groupId: uniqueName('unreachable'),
+        topic: uniqueName('unreachable'),
+        logger,
+        handle: async () => {},
+        createTopics,
+      });
 
-    await eventually(
-      () => (created.filter((c) => c.kind === 'consumer').length >= 3 ? true : undefined),
-      'three start attempts',
-    );
-    await background.stop();
-    // The attempt under way when stop() came ends (and cleans up) by itself.
-    await background.started;
+      await eventually(
+        () => (created.filter((c) => c.kind === 'consumer').length >= 3 ? true : undefined),
+        'three start attempts',
+      );
+      await background.stop();
+      // The attempt under way when stop() came ends (and cleans up) by itself.
+      await background.started;
 
-    expect(created.filter((c) => c.kind === 'consumer').length).toBeGreaterThanOrEqual(3);
-    expect(created.filter((c) => !c.disconnected)).toEqual([]);
-  });
+      expect(created.filter((c) => c.kind === 'consumer').length).toBeGreaterThanOrEqual(3);
+      expect(created.filter((c) => !c.disconnected)).toEqual([]);
+    },
+  );
 
   it('when the topics cannot be created, then ensureTopics disconnects its admin', async () => {
     const port = await freePort();
