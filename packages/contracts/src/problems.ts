@@ -22,6 +22,8 @@ export const PROBLEM_CODES = {
   'payment-in-progress': 409,
   'reservation-not-releasable': 409,
   'reservation-not-committable': 409,
+  /** The order id's reservation was released (maybe before it arrived): it takes no stock. */
+  'reservation-released': 409,
   'out-of-stock': 409,
   /** The same order id was used before with different content (other items, other amount). */
   'order-id-reused': 409,

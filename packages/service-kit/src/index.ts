@@ -23,6 +23,15 @@ export {
   postgresSpec,
   redisSpec,
 } from './config-specs';
+export {
+  headersBeforeDeadLettering,
+  type ReplayCommand,
+  type ReplayResult,
+  type ReplaySettings,
+  replayDeadLetters,
+  replayGroupId,
+  runDeadLetterReplay,
+} from './dead-letter-replay';
 export { AppError, type AppErrorOptions, toProblem } from './errors';
 export { type AppSettings, checkReadiness, type Readiness, type ReadinessCheck } from './health';
 export {

@@ -3,6 +3,7 @@ import type { Logger } from '@mesh/telemetry';
 import {
   type Admin,
   type Consumer,
+  type EachMessageHandler,
   type IHeaders,
   Kafka,
   type KafkaMessage,
@@ -133,8 +134,9 @@ export function topicLayout(config: {
  */
 export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
   const admin: Admin = kafka.admin();
-  await admin.connect();
   try {
+    // Inside the try: an admin whose connect failed still holds kafkajs's connection state.
+    await admin.connect();
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((spec) => !existing.has(spec.topic));
     if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
@@ -245,43 +247,55 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     );
   }
 
-  if (settings.createTopics) {
-    await ensureTopics(kafka, [
-      { topic, ...settings.createTopics },
-      { topic: dlqTopic, ...settings.createTopics },
-    ]);
-  }
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ topic: from, partition, message, heartbeat }) => {
-      const received = { topic: from, partition, message, headers: headersAsText(message.headers) };
-      const pauses = backoff(retryBackoff);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await settings.handle(received);
+  const eachMessage: EachMessageHandler = async ({
+    topic: from,
+    partition,
+    message,
+    heartbeat,
+  }) => {
+    const received = { topic: from, partition, message, headers: headersAsText(message.headers) };
+    const pauses = backoff(retryBackoff);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await settings.handle(received);
+        return;
+      } catch (error) {
+        if (stopping) throw error;
+        // A 5xx of a peer service is its trouble, not the message's: wait it out too.
+        const transient =
+          !(error instanceof PoisonMessageError) &&
+          (isTransientError(error) || (error instanceof AppError && error.isServerError));
+        if (!transient && attempt >= maxAttempts) {
+          await deadLetter(received, error, attempt);
           return;
-        } catch (error) {
-          if (stopping) throw error;
-          // A 5xx of a peer service is its trouble, not the message's: wait it out too.
-          const transient =
-            !(error instanceof PoisonMessageError) &&
-            (isTransientError(error) || (error instanceof AppError && error.isServerError));
-          if (!transient && attempt >= maxAttempts) {
-            await deadLetter(received, error, attempt);
-            return;
-          }
-          logger.warn(
-            { err: error, topic: from, partition, offset: message.offset, attempt, transient },
-            'message failed; retrying',
-          );
-          await pause(pauses.next());
-          await heartbeat();
         }
+        logger.warn(
+          { err: error, topic: from, partition, offset: message.offset, attempt, transient },
+          'message failed; retrying',
+        );
+        await pause(pauses.next());
+        await heartbeat();
       }
-    },
-  });
+    }
+  };
+
+  try {
+    if (settings.createTopics) {
+      await ensureTopics(kafka, [
+        { topic, ...settings.createTopics },
+        { topic: dlqTopic, ...settings.createTopics },
+      ]);
+    }
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage });
+  } catch (error) {
+    // A start that failed half-way may hold sockets and kafkajs's reconnect timers; a caller
+    // that tries again (startConsumerInBackground) would otherwise leak a pair per attempt.
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+    throw error;
+  }
   return {
     consumer,
     stop: async () => {

@@ -2,6 +2,7 @@ import type { Product } from '@mesh/contracts';
 import { releaseExpiredReservations } from '../src/domain/expire-reservations';
 import { startReservationExpiry } from '../src/jobs/reservation-expiry.job';
 import {
+  expectProblem,
   newOrderId,
   reservationStatus,
   reserve,
@@ -56,6 +57,47 @@ describe('expiry of reservations', () => {
 
     expect(await releaseExpiredReservations(service.inventory)).toBe(0);
     expect(await stockOf(service.pool, 'TSHIRT-LOGO-S')).toBe(120);
+  });
+
+  it('when the sweep released an unconfirmed reservation, then committing it is refused with 409 reservation-not-committable and the stock stays back', async () => {
+    const sku = 'MUG-BLACK-450';
+    const before = await stockOf(service.pool, sku);
+    const orderId = await reserveOne(sku, 2);
+    await expire(orderId);
+    expect(await releaseExpiredReservations(service.inventory)).toBe(1);
+
+    const commit = await service.app.inject({
+      method: 'POST',
+      url: `/reservations/${orderId}/commit`,
+    });
+
+    expect(expectProblem(commit, 409, 'reservation-not-committable').detail).toMatch(/expiry/);
+    expect(await reservationStatus(service.pool, orderId)).toBe('RELEASED');
+    expect(await stockOf(service.pool, sku)).toBe(before);
+  });
+
+  it('when a commit and the sweep meet an expired reservation at once, then either it is sold or it is released, never committed without its stock', async () => {
+    const sku = 'MUG-BLACK-450';
+    const before = await stockOf(service.pool, sku);
+    let committed = 0;
+    for (let round = 0; round < 15; round++) {
+      const orderId = await reserveOne(sku, 1);
+      await expire(orderId);
+      const [commit] = await Promise.all([
+        service.app.inject({ method: 'POST', url: `/reservations/${orderId}/commit` }),
+        releaseExpiredReservations(service.inventory),
+      ]);
+      const status = await reservationStatus(service.pool, orderId);
+      if (commit.statusCode === 200) {
+        committed += 1;
+        expect(status).toBe('COMMITTED');
+      } else {
+        expectProblem(commit, 409, 'reservation-not-committable');
+        expect(status).toBe('RELEASED');
+      }
+    }
+    // Only the committed reservations still hold their unit.
+    expect(await stockOf(service.pool, sku)).toBe((before ?? 0) - committed);
   });
 
   it('when more have expired than fit in a batch, then each sweep releases one batch', async () => {

@@ -322,7 +322,6 @@ describe('stock reservations', () => {
 
     it.each([
       ['GET', ''],
-      ['POST', '/release'],
       ['POST', '/commit'],
     ] as const)(
       'when %s /reservations/:unknown%s, then 404 reservation-not-found',
@@ -335,6 +334,78 @@ describe('stock reservations', () => {
         expect(expectProblem(response, 404, 'reservation-not-found').detail).toContain(orderId);
       },
     );
+
+    it('when an order id with no reservation is released, then 200 and it is RELEASED with nothing in it, also the second time', async () => {
+      const orderId = newOrderId();
+      const released = await post(`/reservations/${orderId}/release`);
+      expect(released.statusCode).toBe(200);
+      expect(released.json<Reservation>()).toEqual({
+        orderId,
+        status: 'RELEASED',
+        expiresAt: expect.any(String),
+        items: [],
+        totalCents: 0,
+        currency: 'EUR',
+      });
+      const again = await post(`/reservations/${orderId}/release`);
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toEqual(released.json());
+      const got = await service.app.inject({ method: 'GET', url: `/reservations/${orderId}` });
+      expect(got.json()).toEqual(released.json());
+    });
+
+    it('when the release arrives before its reservation, then the late reservation gets 409 reservation-released and holds no stock', async () => {
+      const sku = 'STICKER-HOLO';
+      const stockBefore = await stockOf(service.pool, sku);
+      const orderId = newOrderId();
+      // The order service timed out on its reserve call and released; the reserve lands later.
+      expect((await post(`/reservations/${orderId}/release`)).statusCode).toBe(200);
+
+      const late = await reserve(service.app, { orderId, items: [{ sku, quantity: 3 }] });
+
+      expect(expectProblem(late, 409, 'reservation-released').detail).toContain(orderId);
+      expect(await stockOf(service.pool, sku)).toBe(stockBefore);
+      expect(await reservationStatus(service.pool, orderId)).toBe('RELEASED');
+      const items = await service.pool.query(
+        'SELECT 1 FROM reservation_items WHERE order_id = $1',
+        [orderId],
+      );
+      expect(items.rowCount).toBe(0);
+      // Nor can it be confirmed: there is nothing to sell.
+      expectProblem(
+        await post(`/reservations/${orderId}/commit`),
+        409,
+        'reservation-not-committable',
+      );
+    });
+
+    it('when a reservation was released and the same request comes again, then 409 reservation-released and the stock stays back', async () => {
+      const sku = 'STICKER-HOLO';
+      const stockBefore = await stockOf(service.pool, sku);
+      const orderId = newOrderId();
+      const items = [{ sku, quantity: 2 }];
+      expect((await reserve(service.app, { orderId, items })).statusCode).toBe(201);
+      expect((await post(`/reservations/${orderId}/release`)).statusCode).toBe(200);
+
+      expectProblem(await reserve(service.app, { orderId, items }), 409, 'reservation-released');
+      expect(await stockOf(service.pool, sku)).toBe(stockBefore);
+    });
+
+    it('when reserve and release of the same order race, then whichever wins, no stock stays held', async () => {
+      const sku = 'STICKER-HOLO';
+      const stockBefore = await stockOf(service.pool, sku);
+      for (let round = 0; round < 20; round++) {
+        const orderId = newOrderId();
+        const [reserved, released] = await Promise.all([
+          reserve(service.app, { orderId, items: [{ sku, quantity: 1 }] }),
+          post(`/reservations/${orderId}/release`),
+        ]);
+        expect(released.statusCode).toBe(200);
+        expect([201, 409]).toContain(reserved.statusCode);
+        expect(await reservationStatus(service.pool, orderId)).toBe('RELEASED');
+      }
+      expect(await stockOf(service.pool, sku)).toBe(stockBefore);
+    });
 
     it.each([
       ['GET', ''],

@@ -24,6 +24,21 @@ export async function insertReservation(db: Db, orderId: string, ttlMs: number):
   return rowCount === 1;
 }
 
+/**
+ * A RELEASED reservation without items for an order id that has none: the release came first,
+ * and the reservation that may still be on its way must find the order id closed. Waits, like
+ * insertReservation, for a concurrent insert of the same order id; false when one exists.
+ */
+export async function insertReleasedTombstone(db: Db, orderId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO reservations (order_id, status, expires_at)
+     VALUES ($1, 'RELEASED', now())
+     ON CONFLICT (order_id) DO NOTHING`,
+    [orderId],
+  );
+  return rowCount === 1;
+}
+
 export async function insertReservationItems(
   db: Db,
   orderId: string,

@@ -3,6 +3,7 @@ import type { Span } from '@opentelemetry/api';
 import { returnStock } from '../data/product.repository';
 import {
   findReservation,
+  insertReleasedTombstone,
   type ReservationRecord,
   setReservationStatus,
 } from '../data/reservation.repository';
@@ -25,6 +26,11 @@ export interface Transition {
   afterwards(inventory: Inventory, record: ReservationRecord): Promise<void>;
   /** The problem an HTTP caller gets when the reservation already ended the other way. */
   refusal(orderId: string): AppError;
+  /**
+   * Whether an HTTP call for an order id without a reservation leaves a RELEASED one behind
+   * (see transitionReservation); otherwise it is answered 404.
+   */
+  leavesTombstone: boolean;
 }
 
 /** The order was paid: the stock, taken when reserving, stays taken and the sweep skips it. */
@@ -35,8 +41,9 @@ export const commit: Transition = {
   afterwards: async () => {},
   refusal: (orderId) =>
     new AppError('reservation-not-committable', {
-      detail: `The reservation for order ${orderId} was released; its stock was given back.`,
+      detail: `The reservation for order ${orderId} was released (by the order service, or by the expiry sweep once unconfirmed past its time); its stock was given back.`,
     }),
+  leavesTombstone: false,
 };
 
 /** The order failed or was cancelled: the stock goes back on sale. */
@@ -53,6 +60,7 @@ export const release: Transition = {
     new AppError('reservation-not-releasable', {
       detail: `The reservation for order ${orderId} is committed; its stock is sold.`,
     }),
+  leavesTombstone: true,
 };
 
 export interface TransitionResult {
@@ -100,9 +108,14 @@ export async function settleTransition(
 }
 
 /**
- * The HTTP endpoints' way in: locks the order's reservation (404 reservation-not-found when
- * there is none), applies the transition in one transaction and settles it. Returns the
- * reservation as it is now; throws the transition's refusal on a conflict.
+ * The HTTP endpoints' way in: locks the order's reservation, applies the transition in one
+ * transaction and settles it. Returns the reservation as it is now; throws the transition's
+ * refusal on a conflict.
+ *
+ * With no reservation, a commit is answered 404 reservation-not-found. A release leaves a
+ * RELEASED reservation without items (a tombstone): the order service releases when its reserve
+ * call failed or timed out, and that reservation may still commit afterwards; finding the order
+ * id released, it is refused instead of holding stock for an order that does not exist.
  */
 export async function transitionReservation(
   inventory: Inventory,
@@ -111,7 +124,14 @@ export async function transitionReservation(
   span: Span,
 ): Promise<ReservationRecord> {
   const result = await withTransaction(inventory.pool, async (client) => {
-    const record = await findReservation(client, orderId, { lock: true });
+    let record = await findReservation(client, orderId, { lock: true });
+    if (!record && transition.leavesTombstone) {
+      if (await insertReleasedTombstone(client, orderId)) {
+        span.addEvent('released-before-reserved');
+      }
+      // The tombstone, or the reservation whose insert the tombstone's had to wait for.
+      record = await findReservation(client, orderId, { lock: true });
+    }
     if (!record) throw reservationNotFound(orderId);
     span.setAttribute('mesh.inventory.item_count', record.items.length);
     return applyTransition(client, record, transition);

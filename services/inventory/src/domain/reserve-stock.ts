@@ -85,13 +85,22 @@ function mergeLines(items: ItemRequest[]): ItemRequest[] {
     .map(([sku, quantity]) => ({ sku, quantity }));
 }
 
-/** The order id is taken: fine for a retry of the same request, a conflict otherwise. */
+/**
+ * The order id is taken: fine for a retry of the same request, a conflict otherwise. A released
+ * order id takes no stock again: its order gave up on it (the release may even have come before
+ * this reservation, see transitionReservation).
+ */
 async function sameReservation(
   client: PoolClient,
   orderId: string,
   lines: ItemRequest[],
 ): Promise<ReservationRecord> {
   const existing = await mustFind(client, orderId);
+  if (existing.status === 'RELEASED') {
+    throw new AppError('reservation-released', {
+      detail: `The reservation for order ${orderId} was released; nothing was reserved.`,
+    });
+  }
   const same =
     existing.items.length === lines.length &&
     existing.items.every(
