@@ -6,8 +6,18 @@ export const Sku = Type.String({
   description: 'Product SKU',
 });
 
+/**
+ * A UUID in its plain hex form, either case, e.g. "5b0c7c1e-8d2f-4f5a-9a57-1f0b1c2d3e4f". A pattern,
+ * not Ajv's `uuid` format: that format also accepts "urn:uuid:…", which PostgreSQL's uuid type
+ * refuses, so such an id would pass validation and then fail as a 500 in the database.
+ */
+export const UUID_PATTERN =
+  '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+export const Uuid = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
+
 /** Order ids are UUIDs, minted by the order service. */
-export const OrderId = Type.String({ format: 'uuid', description: 'Order id (UUID)' });
+export const OrderId = Type.String({ pattern: UUID_PATTERN, description: 'Order id (UUID)' });
 
 export const CustomerId = Type.String({
   pattern: '^[A-Za-z0-9_-]{1,64}$',

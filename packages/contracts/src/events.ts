@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Currency, CustomerId, IsoTime, OrderId, PricedItem } from './common';
+import { Currency, CustomerId, IsoTime, OrderId, PricedItem, Uuid } from './common';
 
 /**
  * The one topic for order events. Key: the order id, so every event of an order lands on one
@@ -42,7 +42,7 @@ export type OrderEventType = Static<typeof OrderEventType>;
 
 export const OrderEvent = Type.Object({
   /** Unique per event: consumers deduplicate on it (delivery is at-least-once). */
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid,
   type: OrderEventType,
   occurredAt: IsoTime,
   orderId: OrderId,
@@ -65,9 +65,9 @@ export const NotificationQuery = Type.Object({ orderId: OrderId }, { additionalP
 export type NotificationQuery = Static<typeof NotificationQuery>;
 
 export const Notification = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid,
   orderId: OrderId,
-  eventId: Type.String({ format: 'uuid' }),
+  eventId: Uuid,
   eventType: OrderEventType,
   channel: Type.Literal('email'),
   recipient: Type.String(),

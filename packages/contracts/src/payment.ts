@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Currency, CustomerId, IsoTime, OrderId } from './common';
+import { Currency, CustomerId, IsoTime, OrderId, Uuid } from './common';
 
 // The payment service's HTTP API (internal: only the order service calls it).
 
@@ -32,7 +32,7 @@ export const PaymentStatus = Type.Union([
 export type PaymentStatus = Static<typeof PaymentStatus>;
 
 export const Payment = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid,
   orderId: OrderId,
   customerId: CustomerId,
   amountCents: Type.Integer(),

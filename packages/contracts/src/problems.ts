@@ -36,6 +36,8 @@ export const PROBLEM_CODES = {
   'dependency-failed': 502,
   'dependency-unavailable': 503,
   'not-ready': 503,
+  /** The server sheds load: too many requests in flight in this process; retry shortly. */
+  overloaded: 503,
   'dependency-timeout': 504,
 } as const;
 export type ProblemCode = keyof typeof PROBLEM_CODES;

@@ -26,6 +26,7 @@ const TITLES: Partial<Record<ProblemCode, string>> = {
   'dependency-timeout': 'A service this request needs did not answer in time',
   'dependency-failed': 'A service this request needs failed',
   'rate-limited': 'Too many requests',
+  overloaded: 'The server is busy',
   'body-too-large': 'The body is too large',
   'unsupported-media-type': 'The body must be application/json',
 };

@@ -12,7 +12,8 @@ import {
   type AppSettings,
   checkReadiness,
   DEFAULT_BODY_LIMIT_BYTES,
-  type ReadinessCheck,
+  notReady,
+  type ReadinessChecks,
 } from './health';
 import { reportError } from './problem-reporting';
 import { traceResponseHeaders } from './trace-headers';
@@ -90,7 +91,7 @@ export function validateRequest(schemas: RequestSchemas): RequestHandler {
 }
 
 /** `/healthz` (alive) and `/readyz` (dependencies reachable), both outside any auth. */
-export function healthRoutes(router: Router, checks: Record<string, ReadinessCheck>): void {
+export function healthRoutes(router: Router, checks: ReadinessChecks): void {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -100,12 +101,7 @@ export function healthRoutes(router: Router, checks: Record<string, ReadinessChe
       res.json({ status: 'ready', checks: readiness.checks });
       return;
     }
-    const failing = Object.entries(readiness.checks).filter(([, state]) => state !== 'ok');
-    next(
-      new AppError('not-ready', {
-        detail: `Not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`,
-      }),
-    );
+    next(notReady(readiness));
   });
 }
 

@@ -1,9 +1,10 @@
+import type { Server } from 'node:http';
 import { PROBLEM_CONTENT_TYPE } from '@mesh/contracts';
 import type { Logger } from '@mesh/telemetry';
 import Fastify, {
   type FastifyError,
+  type FastifyHttpOptions,
   type FastifyInstance,
-  type FastifyServerOptions,
   LogController,
 } from 'fastify';
 import { AppError } from './errors';
@@ -11,7 +12,9 @@ import {
   type AppSettings,
   checkReadiness,
   DEFAULT_BODY_LIMIT_BYTES,
-  type ReadinessCheck,
+  notReady,
+  type ReadinessChecks,
+  type ServerLimits,
 } from './health';
 import { reportError } from './problem-reporting';
 import { traceResponseHeaders } from './trace-headers';
@@ -21,8 +24,10 @@ import { compileValidator, invalidRequest, pointersOf, type RequestPart } from '
 export function fastifyOptions(settings: {
   logger: Logger;
   bodyLimit?: number;
-}): FastifyServerOptions {
+  serverLimits?: ServerLimits;
+}): FastifyHttpOptions<Server> {
   return {
+    ...(settings.serverLimits ? serverLimitOptions(settings.serverLimits) : {}),
     // Our pino logger, so fastify's own lines carry trace ids and are exported like the rest.
     loggerInstance: settings.logger,
     // One line per request would dominate the logs under load; spans and metrics cover requests.
@@ -30,6 +35,21 @@ export function fastifyOptions(settings: {
     bodyLimit: settings.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES,
     // Behind a proxy or load balancer this would be set, to rate limit by the client's address.
     trustProxy: false,
+  };
+}
+
+function serverLimitOptions(limits: ServerLimits): FastifyHttpOptions<Server> {
+  return {
+    connectionTimeout: limits.connectionTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      // Node enforces the headers and request timeouts in a sweep, every 30 s by default: a
+      // trickling client would keep its socket up to that much longer than the limit says.
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
   };
 }
 
@@ -99,18 +119,12 @@ export function registerPlatform(app: FastifyInstance, logger: Logger): void {
 }
 
 /** `/healthz` (alive) and `/readyz` (dependencies reachable), outside any auth. */
-export function registerHealthRoutes(
-  app: FastifyInstance,
-  checks: Record<string, ReadinessCheck>,
-): void {
+export function registerHealthRoutes(app: FastifyInstance, checks: ReadinessChecks): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async () => {
     const readiness = await checkReadiness(checks);
     if (readiness.ready) return { status: 'ready', checks: readiness.checks };
-    const failing = Object.entries(readiness.checks).filter(([, state]) => state !== 'ok');
-    throw new AppError('not-ready', {
-      detail: `Not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`,
-    });
+    throw notReady(readiness);
   });
 }
 
@@ -121,8 +135,13 @@ export function registerHealthRoutes(
  */
 export function createFastifyApp(settings: AppSettings<FastifyInstance>): FastifyInstance {
   const app = Fastify(
-    fastifyOptions({ logger: settings.logger, bodyLimit: settings.bodyLimitBytes }),
+    fastifyOptions({
+      logger: settings.logger,
+      bodyLimit: settings.bodyLimitBytes,
+      serverLimits: settings.serverLimits,
+    }),
   );
+  if (settings.serverLimits) app.server.maxConnections = settings.serverLimits.maxConnections;
   registerPlatform(app, settings.logger);
   registerHealthRoutes(app, settings.readiness);
   settings.routes(app);

@@ -27,7 +27,8 @@ export interface ServiceResponse<T> {
  * - the service answered a problem (4xx): the same code and status, so callers can branch on
  *   `error.code` and the gateway can pass it on unchanged;
  * - unreachable: `dependency-unavailable` (503); no answer in time: `dependency-timeout` (504);
- * - 5xx: `dependency-failed` (502), or the 503/504 codes when the service said so.
+ * - 5xx: `dependency-failed` (502), or the 503/504 codes when the service said so (a 503 keeps
+ *   the service's Retry-After).
  */
 export class ServiceClient {
   constructor(private readonly settings: ServiceClientSettings) {}
@@ -101,7 +102,15 @@ function upstreamError(name: string, response: Response, body: unknown): AppErro
     return new AppError(code, { status: response.status, ...(detail ? { detail } : {}) });
   }
   const said = `${name} answered ${response.status}${code ? ` (${code})` : ''}`;
-  if (response.status === 503) return new AppError('dependency-unavailable', { detail: said });
+  if (response.status === 503) {
+    // The service knows best when it is back: its Retry-After is passed on (in seconds only;
+    // anything else gets the default of toProblem).
+    const retryAfter = response.headers.get('retry-after') ?? '';
+    return new AppError('dependency-unavailable', {
+      detail: said,
+      ...(/^\d{1,6}$/.test(retryAfter) ? { headers: { 'retry-after': retryAfter } } : {}),
+    });
+  }
   if (response.status === 504) return new AppError('dependency-timeout', { detail: said });
   return new AppError('dependency-failed', { detail: said });
 }

@@ -33,7 +33,16 @@ export {
   runDeadLetterReplay,
 } from './dead-letter-replay';
 export { AppError, type AppErrorOptions, toProblem } from './errors';
-export { type AppSettings, checkReadiness, type Readiness, type ReadinessCheck } from './health';
+export {
+  type AppSettings,
+  checkReadiness,
+  type OptionalReadinessCheck,
+  optionalCheck,
+  type Readiness,
+  type ReadinessCheck,
+  type ReadinessChecks,
+  type ServerLimits,
+} from './health';
 export {
   type CallOptions,
   ServiceClient,

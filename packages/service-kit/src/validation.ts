@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '@mesh/contracts';
 import type { TSchema } from '@sinclair/typebox';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -18,7 +19,10 @@ function createAjv(coerce: boolean): Ajv {
     removeAdditional: false,
     strict: false,
   });
-  addFormats(ajv, ['uuid', 'date-time']);
+  addFormats(ajv, ['date-time']);
+  // ajv-formats' uuid also accepts "urn:uuid:…", which PostgreSQL's uuid type refuses: a schema
+  // that asks for the format gets the plain form that the contracts' UUID_PATTERN describes.
+  ajv.addFormat('uuid', new RegExp(UUID_PATTERN));
   return ajv;
 }
 

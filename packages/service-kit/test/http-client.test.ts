@@ -79,6 +79,23 @@ describe('ServiceClient', () => {
     expect(error.detail).not.toContain('secret stack');
   });
 
+  it.each([
+    ['7', { 'retry-after': '7' }],
+    ['Wed, 21 Oct 2015 07:28:00 GMT', {}],
+  ])(
+    'when the service answers 503 with Retry-After %j, then the error passes on only delta-seconds',
+    async (retryAfter, headers) => {
+      const client = await stub((_req, res) => {
+        res
+          .writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': retryAfter })
+          .end(JSON.stringify({ code: 'not-ready' }));
+      });
+      const error = await failure(client.call('GET', '/x'));
+      expect(error).toMatchObject({ code: 'dependency-unavailable', status: 503 });
+      expect(error.headers).toEqual(headers);
+    },
+  );
+
   it('when nothing listens, then dependency-unavailable', async () => {
     const client = new ServiceClient({
       name: 'stock',

@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
+import { OrderParams } from '@mesh/contracts';
 import { createLogger } from '@mesh/telemetry';
 import { Type } from '@sinclair/typebox';
 import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { AppError } from '../src';
+import { AppError, optionalCheck } from '../src';
 import {
   healthRoutes,
   jsonBody,
@@ -32,8 +33,12 @@ function buildExpress(): express.Express {
   healthRoutes(app, {
     fine: async () => undefined,
     broken: async () => Promise.reject(new Error('down')),
+    helper: optionalCheck(async () => Promise.reject(new Error('down'))),
   });
   app.use(jsonBody(1024));
+  app.get('/orders/:id', validateRequest({ params: OrderParams }), (req, res) => {
+    res.json({ id: req.params.id });
+  });
   app.post('/things/:id', validateRequest({ body: Body, params: Params }), (req, res) => {
     res.status(201).json({ id: req.params.id, ...req.body });
   });
@@ -54,7 +59,9 @@ function buildFastify(): FastifyInstance {
   registerHealthRoutes(app, {
     fine: async () => undefined,
     broken: async () => Promise.reject(new Error('down')),
+    helper: optionalCheck(async () => Promise.reject(new Error('down'))),
   });
+  app.get('/orders/:id', { schema: { params: OrderParams } }, async (request) => request.params);
   app.post('/things/:id', { schema: { body: Body, params: Params } }, async (request, reply) => {
     reply.code(201);
     return { id: (request.params as { id: string }).id, ...(request.body as object) };
@@ -132,6 +139,29 @@ describe.each(['express', 'fastify'] as const)('problem+json in %s', (framework)
     );
   });
 
+  it.each([
+    ['a urn:uuid: prefix', `urn:uuid:${ID}`],
+    ['braces', `{${ID}}`],
+    ['no dashes', ID.replace(/-/g, '')],
+  ])(
+    'when an id has %s, then 400 invalid-request, whether by format or by contract',
+    async (_case, id) => {
+      // PostgreSQL's uuid type would refuse these: they must never get past validation.
+      const byFormat = await post(
+        `/things/${encodeURIComponent(id)}`,
+        JSON.stringify({ name: 'a', quantity: 1 }),
+      );
+      await expectProblem(byFormat, 400, 'invalid-request');
+      const byContract = await fetch(`${base}/orders/${encodeURIComponent(id)}`);
+      await expectProblem(byContract, 400, 'invalid-request');
+    },
+  );
+
+  it('when an id is a plain UUID in either case, then it passes', async () => {
+    expect((await fetch(`${base}/orders/${ID}`)).status).toBe(200);
+    expect((await fetch(`${base}/orders/${ID.toUpperCase()}`)).status).toBe(200);
+  });
+
   it('when the JSON is malformed, then 400 malformed-json', async () => {
     await expectProblem(await post(`/things/${ID}`, '{"name": "mug",'), 400, 'malformed-json');
   });
@@ -168,6 +198,40 @@ describe.each(['express', 'fastify'] as const)('problem+json in %s', (framework)
     const problem = await expectProblem(await fetch(`${base}/readyz`), 503, 'not-ready');
     expect(problem.detail).toContain('broken failing');
     expect(problem.detail).not.toContain('fine');
+    expect(problem.detail).not.toContain('helper');
+  });
+});
+
+describe.each(['express', 'fastify'] as const)('optional readiness checks in %s', (framework) => {
+  const checks = {
+    fine: async () => undefined,
+    helper: optionalCheck(async () => Promise.reject(new Error('down'))),
+  };
+
+  it('when only an optional check fails, then /readyz is 200 and reports it failing', async () => {
+    let answer: { status: number; body: unknown };
+    if (framework === 'express') {
+      const app = express();
+      healthRoutes(app, checks);
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      const response = await fetch(
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`,
+      );
+      answer = { status: response.status, body: await response.json() };
+      await new Promise((resolve) => server.close(resolve));
+    } else {
+      const app = Fastify();
+      registerHealthRoutes(app, checks);
+      const response = await app.inject('/readyz');
+      answer = { status: response.statusCode, body: response.json() };
+      await app.close();
+    }
+
+    expect(answer).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { fine: 'ok', helper: 'failing' } },
+    });
   });
 });
 

@@ -258,6 +258,20 @@ describe('docker-compose.yml: the five Mesh services', () => {
   });
 });
 
+describe('docker-compose.yml: Redis', () => {
+  const flag = (name: string) => {
+    const command = compose.services.redis?.command;
+    const args = typeof command === 'string' ? command.split(/\s+/) : (command ?? []);
+    const at = args.indexOf(name);
+    return at === -1 ? undefined : args[at + 1];
+  };
+
+  it('when Redis has a maxmemory, then it evicts (allkeys-lru) rather than refusing writes once full', () => {
+    expect(flag('--maxmemory')).toBeDefined();
+    expect(flag('--maxmemory-policy')).toBe('allkeys-lru');
+  });
+});
+
 describe('infra/docker/service.Dockerfile', () => {
   const dockerfile = readDockerfile(repoPath('infra', 'docker', 'service.Dockerfile'));
   const nodeVersion = readFileSync(repoPath('.node-version'), 'utf8').trim();

@@ -1,4 +1,4 @@
-import type { Redis } from '@mesh/service-kit';
+import { optionalCheck, type Redis, type ServerLimits } from '@mesh/service-kit';
 import { createFastifyApp } from '@mesh/service-kit/fastify';
 import type { Logger } from '@mesh/telemetry';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +7,7 @@ import type { NotificationClient } from './clients/notification.client';
 import type { OrderClient } from './clients/order.client';
 import type { GatewayMetrics } from './metrics';
 import { API_KEY_HEADER, ApiKeys } from './protection/api-keys';
+import { registerLoadShedding } from './protection/load-shedding';
 import { type RateLimitSettings, registerRateLimit } from './protection/rate-limit';
 import { registerNotificationRoutes } from './routes/notifications.routes';
 import { registerOrderRoutes } from './routes/orders.routes';
@@ -23,13 +24,17 @@ export interface AppDeps {
   apiKeys: readonly string[];
   rateLimit: RateLimitSettings;
   bodyLimitBytes: number;
+  /** Requests to /api in progress at once; beyond, 503 overloaded. */
+  maxInFlight: number;
+  serverLimits: ServerLimits;
 }
 
 /**
- * The public API. Every request to /api passes, in this order: the rate limit (onRequest), the
- * API key (preParsing, so a refused request's body is never read), the body limit and JSON
- * parsing, then validation against the contract schemas. Whatever is refused is answered as
- * problem+json by the platform and never reaches order or inventory.
+ * The public API. Every request to /api passes, in this order: load shedding and the rate limit
+ * (onRequest), the API key (preParsing, so a refused request's body is never read), the body
+ * limit and JSON parsing, then validation against the contract schemas. Whatever is refused is
+ * answered as problem+json by the platform and never reaches order or inventory. The server
+ * itself bounds connections and how slowly a client may send (deps.serverLimits).
  *
  * No CORS: the API is for servers and load tests (k6), not for browsers, so no cross-origin
  * request is ever allowed.
@@ -38,11 +43,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const apiKeys = new ApiKeys(deps.apiKeys);
   // A named plugin: @fastify/otel names hook spans after it ("onRequest - publicApi").
   async function publicApi(api: FastifyInstance): Promise<void> {
+    registerLoadShedding(api, { maxInFlight: deps.maxInFlight, metrics: deps.metrics });
     await registerRateLimit(api, {
       redis: deps.redis,
       apiKeys,
       settings: deps.rateLimit,
       metrics: deps.metrics,
+      logger: deps.logger,
     });
     api.addHook('preParsing', async function authenticate(request) {
       apiKeys.authenticate(request.headers[API_KEY_HEADER]);
@@ -54,9 +61,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   return createFastifyApp({
     logger: deps.logger,
     bodyLimitBytes: deps.bodyLimitBytes,
-    // Outside /api: no key and no rate limit, so probes always get through.
+    serverLimits: deps.serverLimits,
+    // Outside /api: no key, no rate limit and no load shedding, so probes always get through.
+    // Redis only holds the rate limit counters, which fail open: reported, never "not ready".
     readiness: {
-      redis: () => deps.redis.ping(),
+      redis: optionalCheck(() => deps.redis.ping()),
       order: () => deps.orders.checkHealth(),
       inventory: () => deps.inventory.checkHealth(),
     },

@@ -60,6 +60,43 @@ const spec = {
     default: 16_384,
     desc: 'Largest request body accepted, in bytes',
   }),
+  // The limits below keep slow, idle or too many clients from tying up the gateway; the
+  // README (services/gateway) says what each guards against.
+  MAX_IN_FLIGHT: int({
+    min: 1,
+    default: 512,
+    desc: 'Requests to /api handled at once by one gateway process; beyond, 503 overloaded',
+  }),
+  MAX_CONNECTIONS: int({
+    min: 1,
+    default: 1_024,
+    desc: 'Open client connections at most; a connection beyond is closed at once',
+  }),
+  HEADERS_TIMEOUT_MS: int({
+    min: 1,
+    default: 5_000,
+    desc: "Time for a request's headers to arrive, in ms; a client sending them slower is cut off",
+  }),
+  REQUEST_TIMEOUT_MS: int({
+    min: 1,
+    default: 10_000,
+    desc: 'Time for a whole request, body included, to arrive, in ms',
+  }),
+  CONNECTION_TIMEOUT_MS: int({
+    min: 1,
+    default: 30_000,
+    desc: 'A connection without traffic for this long is closed, in ms; above every upstream time limit',
+  }),
+  KEEP_ALIVE_TIMEOUT_MS: int({
+    min: 1,
+    default: 5_000,
+    desc: 'An idle keep-alive connection is closed after this, in ms; behind a load balancer, above its idle timeout',
+  }),
+  MAX_REQUESTS_PER_SOCKET: int({
+    min: 1,
+    default: 1_000,
+    desc: 'Requests one keep-alive connection may carry before the gateway closes it',
+  }),
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
@@ -71,5 +108,17 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     .map((key) => key.trim())
     .filter((key) => key !== '');
   if (apiKeys.length === 0) throw new ConfigError(['API_KEYS: must name at least one key']);
+  const slowestUpstreamMs = Math.max(
+    config.ORDER_TIMEOUT_MS,
+    config.INVENTORY_TIMEOUT_MS,
+    config.NOTIFICATION_TIMEOUT_MS,
+  );
+  // The socket is quiet while the gateway waits for an upstream: a shorter timeout would cut
+  // off requests that are still within their time limit.
+  if (config.CONNECTION_TIMEOUT_MS <= slowestUpstreamMs) {
+    throw new ConfigError([
+      `CONNECTION_TIMEOUT_MS: must be above the slowest upstream time limit (${slowestUpstreamMs} ms)`,
+    ]);
+  }
   return { ...config, apiKeys };
 }

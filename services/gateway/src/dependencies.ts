@@ -33,5 +33,14 @@ export function createDependencies(config: GatewayConfig, logger: Logger): AppDe
     apiKeys: config.apiKeys,
     rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    maxInFlight: config.MAX_IN_FLIGHT,
+    serverLimits: {
+      connectionTimeoutMs: config.CONNECTION_TIMEOUT_MS,
+      headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: config.KEEP_ALIVE_TIMEOUT_MS,
+      maxRequestsPerSocket: config.MAX_REQUESTS_PER_SOCKET,
+      maxConnections: config.MAX_CONNECTIONS,
+    },
   };
 }

@@ -14,6 +14,9 @@ describe('configuration', () => {
       RATE_LIMIT_MAX: 600,
       RATE_LIMIT_WINDOW_MS: 60_000,
       BODY_LIMIT_BYTES: 16_384,
+      MAX_IN_FLIGHT: 512,
+      HEADERS_TIMEOUT_MS: 5_000,
+      CONNECTION_TIMEOUT_MS: 30_000,
       apiKeys: ['mesh-demo-key'],
     });
   });
@@ -32,6 +35,9 @@ describe('configuration', () => {
     ['ORDER_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
     ['API_KEYS', ' , '],
+    ['MAX_IN_FLIGHT', '0'],
+    ['HEADERS_TIMEOUT_MS', 'slow'],
+    ['CONNECTION_TIMEOUT_MS', '8000'],
   ])('when %s is %j, then the start fails with a ConfigError naming it', (name, value) => {
     let thrown: unknown;
     try {

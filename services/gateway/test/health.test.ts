@@ -60,15 +60,29 @@ describe('health probes', () => {
     expect((await gateway.app.inject('/healthz')).statusCode).toBe(200);
   });
 
-  it('when Redis is unreachable, then /readyz is 503 not-ready naming redis', async () => {
+  it('when Redis is unreachable, then /readyz stays 200 and reports redis failing, since the rate limit fails open without it', async () => {
     const gateway = await gatewayWith(
       { REDIS_URL: 'redis://127.0.0.1:1' },
       { waitForRedis: false },
     );
 
+    const ready = await gateway.app.inject('/readyz');
+
+    expect({ status: ready.statusCode, body: ready.json() }).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { redis: 'failing', order: 'ok', inventory: 'ok' } },
+    });
+  });
+
+  it('when Redis and the order service are both down, then /readyz is 503 naming only the order service', async () => {
+    const gateway = await gatewayWith(
+      { REDIS_URL: 'redis://127.0.0.1:1', ORDER_URL: await closedPort() },
+      { waitForRedis: false },
+    );
+
     const problem = expectProblem(await gateway.app.inject('/readyz'), 503, 'not-ready');
 
-    expect(problem.detail).toBe('Not ready: redis failing');
+    expect(problem.detail).toBe('Not ready: order failing');
   });
 
   it('when a client is over its rate limit, then the probes still answer', async () => {

@@ -1,9 +1,21 @@
 import type { FakeService } from '@mesh/testkit';
-import { startRedis, type TestRedis } from '@mesh/testkit';
+import {
+  type DedicatedRedis,
+  eventually,
+  startDedicatedRedis,
+  startRedis,
+  type TestRedis,
+} from '@mesh/testkit';
 import { Redis } from 'ioredis';
 import { API_KEY, OTHER_API_KEY } from './support/api-keys';
 import { startFakeInventory, startFakeOrder } from './support/fakes';
-import { expectProblem, startGateway, type TestGateway } from './support/gateway';
+import {
+  capturedLogger,
+  countingMetrics,
+  expectProblem,
+  startGateway,
+  type TestGateway,
+} from './support/gateway';
 
 describe('rate limits', () => {
   let redis: TestRedis;
@@ -69,6 +81,20 @@ describe('rate limits', () => {
     expect(inventory.forwarded).toHaveLength(3);
   });
 
+  it('when a client keeps going over its limit, then each 429 is counted, and none is logged above debug', async () => {
+    const metrics = countingMetrics();
+    const { logger, lines } = capturedLogger('info');
+    const gateway = await gatewayWith({ RATE_LIMIT_MAX: '1' }, { logger, metrics });
+    await listProducts(gateway, { 'x-api-key': API_KEY });
+
+    for (let i = 0; i < 5; i += 1) {
+      expect((await listProducts(gateway, { 'x-api-key': API_KEY })).statusCode).toBe(429);
+    }
+
+    expect(metrics.counts.rateLimited).toBe(5);
+    expect(lines.filter((line) => line.code === 'rate-limited')).toEqual([]);
+  });
+
   it('when one key is over its limit, then another key still passes', async () => {
     const gateway = await gatewayWith();
     for (let i = 0; i < 4; i += 1) await listProducts(gateway, { 'x-api-key': API_KEY });
@@ -131,5 +157,116 @@ describe('rate limits', () => {
       expect((await listProducts(gateway, { 'x-api-key': API_KEY })).statusCode).toBe(200);
     }
     expect(inventory.forwarded).toHaveLength(3);
+  });
+});
+
+describe('rate limits when Redis cannot count (fail open)', () => {
+  let redis: DedicatedRedis;
+  let order: FakeService;
+  let inventory: FakeService;
+  let admin: Redis;
+  const open: TestGateway[] = [];
+  let run = 0;
+
+  async function gatewayWith() {
+    run += 1;
+    const metrics = countingMetrics();
+    const { logger, lines } = capturedLogger('info');
+    const gateway = await startGateway(
+      {
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: `fail-open-${run}:`,
+        ORDER_URL: order.url,
+        INVENTORY_URL: inventory.url,
+        RATE_LIMIT_MAX: '2',
+      },
+      { logger, metrics },
+    );
+    open.push(gateway);
+    const uncheckedLines = () =>
+      lines.filter((line) => line.msg.startsWith('rate limit not checked'));
+    return { gateway, metrics, uncheckedLines };
+  }
+
+  const listProducts = (gateway: TestGateway) =>
+    gateway.app.inject({ url: '/api/products', headers: { 'x-api-key': API_KEY } });
+
+  beforeAll(async () => {
+    [redis, order, inventory] = await Promise.all([
+      startDedicatedRedis(),
+      startFakeOrder(),
+      startFakeInventory(),
+    ]);
+    admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    admin.on('error', () => undefined);
+  });
+  afterAll(async () => {
+    await Promise.all(open.map((gateway) => gateway.close()));
+    admin.disconnect();
+    await Promise.all([order.stop(), inventory.stop(), redis.stop()]);
+  });
+
+  it('when Redis stops, then requests pass unchecked, each counted, with one warning; when it is back, the limit holds again', async () => {
+    const { gateway, metrics, uncheckedLines } = await gatewayWith();
+    for (let i = 0; i < 2; i += 1) expect((await listProducts(gateway)).statusCode).toBe(200);
+    expect((await listProducts(gateway)).statusCode).toBe(429);
+
+    await redis.halt();
+    try {
+      for (let i = 0; i < 5; i += 1) expect((await listProducts(gateway)).statusCode).toBe(200);
+
+      expect(metrics.counts.rateLimitUnchecked).toBe(5);
+      expect(uncheckedLines()).toEqual([expect.objectContaining({ level: 'warn' })]);
+      expect((await gateway.app.inject('/readyz')).statusCode).toBe(200);
+    } finally {
+      await redis.resume();
+    }
+
+    // The restarted Redis kept no counters (no persistence): two more pass, then the limit.
+    await eventually(
+      async () => ((await listProducts(gateway)).statusCode === 429 ? true : undefined),
+      'the rate limit to refuse again',
+      { timeoutMs: 10_000 },
+    );
+  });
+
+  it('when Redis is full and refuses writes (noeviction), then requests pass unchecked and are counted', async () => {
+    const { gateway, metrics, uncheckedLines } = await gatewayWith();
+    await admin.connect().catch(() => undefined);
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1');
+    try {
+      for (let i = 0; i < 4; i += 1) expect((await listProducts(gateway)).statusCode).toBe(200);
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+    }
+
+    expect(metrics.counts.rateLimitUnchecked).toBe(4);
+    expect(uncheckedLines()).toHaveLength(1);
+  });
+
+  it('when Redis is full under allkeys-lru (the policy compose sets), then it evicts old keys and the limit still holds', async () => {
+    const { gateway, metrics } = await gatewayWith();
+    await admin.connect().catch(() => undefined);
+    const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    await admin.config('SET', 'maxmemory', String(used + 2 * 1024 * 1024));
+    try {
+      // Older than the counters: cached products with a TTL, as inventory writes them.
+      const filler = 'x'.repeat(1024);
+      for (let batch = 0; batch < 8; batch += 1) {
+        const pipeline = admin.pipeline();
+        for (let i = 0; i < 500; i += 1) pipeline.set(`filler:${batch}:${i}`, filler, 'EX', 600);
+        await pipeline.exec();
+      }
+      expect(Number(/evicted_keys:(\d+)/.exec(await admin.info('stats'))?.[1])).toBeGreaterThan(0);
+
+      for (let i = 0; i < 2; i += 1) expect((await listProducts(gateway)).statusCode).toBe(200);
+      expectProblem(await listProducts(gateway), 429, 'rate-limited');
+      expect(metrics.counts.rateLimitUnchecked).toBeUndefined();
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    }
   });
 });

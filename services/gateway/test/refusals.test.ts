@@ -134,6 +134,21 @@ const CASES: Case[] = [
     pointer: 'params:/id',
   },
   {
+    // Ajv's uuid format takes it; PostgreSQL does not, so it used to end as a 500 upstream.
+    name: 'an order id has a urn:uuid: prefix',
+    request: get('/api/orders/urn:uuid:5b0c7c1e-8d2f-4f5a-9a57-1f0b1c2d3e4f'),
+    status: 400,
+    code: 'invalid-request',
+    pointer: 'params:/id',
+  },
+  {
+    name: 'the notifications are asked for a urn:uuid: order id',
+    request: get('/api/notifications?orderId=urn:uuid:5b0c7c1e-8d2f-4f5a-9a57-1f0b1c2d3e4f'),
+    status: 400,
+    code: 'invalid-request',
+    pointer: 'querystring:/orderId',
+  },
+  {
     name: 'a SKU is lower case',
     request: get('/api/products/mug-blue'),
     status: 400,

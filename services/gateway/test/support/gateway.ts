@@ -1,10 +1,12 @@
 import { once } from 'node:events';
+import { Writable } from 'node:stream';
 import type { Redis } from '@mesh/service-kit';
-import { createLogger } from '@mesh/telemetry';
+import { createLogger, type Logger } from '@mesh/telemetry';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app';
 import { loadGatewayConfig } from '../../src/config';
 import { createDependencies } from '../../src/dependencies';
+import type { GatewayMetrics } from '../../src/metrics';
 import { API_KEY, OTHER_API_KEY } from './api-keys';
 
 export interface TestGateway {
@@ -19,15 +21,23 @@ export interface TestGateway {
  */
 export async function startGateway(
   env: Record<string, string>,
-  { waitForRedis = true } = {},
+  options: {
+    waitForRedis?: boolean;
+    /** Instead of the silent default, e.g. to assert what was logged. */
+    logger?: Logger;
+    /** Instead of the OpenTelemetry meter, to assert what was counted. */
+    metrics?: GatewayMetrics;
+  } = {},
 ): Promise<TestGateway> {
+  const { waitForRedis = true } = options;
   const config = loadGatewayConfig({
     LOG_LEVEL: 'silent',
     API_KEYS: `${API_KEY},${OTHER_API_KEY}`,
     ...env,
   });
-  const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
+  const logger = options.logger ?? createLogger({ name: 'gateway', level: config.LOG_LEVEL });
   const deps = createDependencies(config, logger);
+  if (options.metrics) deps.metrics = options.metrics;
   const { redis } = deps;
   const app = buildApp(deps);
   await app.ready();
@@ -51,4 +61,39 @@ export function expectProblem(response: LightMyRequestResponse, status: number, 
   });
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   return response.json() as { detail?: string; errors?: Array<{ pointer: string }> };
+}
+
+/** Metrics that keep what was counted, by method name, for tests to assert. */
+export function countingMetrics(): GatewayMetrics & { counts: Record<string, number> } {
+  const counts: Record<string, number> = {};
+  const count = (name: string) => () => {
+    counts[name] = (counts[name] ?? 0) + 1;
+  };
+  return {
+    counts,
+    countRateLimited: count('rateLimited'),
+    countRateLimitUnchecked: count('rateLimitUnchecked'),
+    countShed: count('shed'),
+    countUpstreamRetry: count('upstreamRetry'),
+  };
+}
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** A logger whose JSON lines are kept in `lines`, for tests that assert what was logged. */
+export function capturedLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.trim() !== '') lines.push(JSON.parse(line) as LogLine);
+      }
+      done();
+    },
+  });
+  return { logger: createLogger({ name: 'gateway', level, destination }), lines };
 }
