@@ -6,7 +6,11 @@ export const Sku = Type.String({
   description: 'Product SKU',
 });
 
-/** Order ids are UUIDs, minted by the order service. */
+/**
+ * Order ids are UUIDs. The gateway mints one for every POST /api/orders before it forwards the
+ * request, so that even a failed answer can name the order (see ORDER_ID_HEADER); the order
+ * service mints one only when its caller gave none.
+ */
 export const OrderId = Type.String({ format: 'uuid', description: 'Order id (UUID)' });
 
 export const CustomerId = Type.String({
