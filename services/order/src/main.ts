@@ -60,7 +60,11 @@ async function main(): Promise<void> {
     }),
   };
 
-  const app = buildApp({ ...deps, bodyLimitBytes: config.BODY_LIMIT_BYTES });
+  const app = buildApp({
+    ...deps,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    deadlineMarginMs: config.ORDER_DEADLINE_MARGIN_MS,
+  });
   const server = await listen(createServer(app), config.PORT, config.HOST);
   const recovery = startOrderRecovery(deps, {
     intervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
