@@ -50,5 +50,9 @@ export function expectProblem(response: LightMyRequestResponse, status: number, 
     body: { status, code, type: `urn:mesh:problem:${code}` },
   });
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  return response.json() as { detail?: string; errors?: Array<{ pointer: string }> };
+  return response.json() as {
+    detail?: string;
+    errors?: Array<{ pointer: string }>;
+    orderId?: string;
+  };
 }
