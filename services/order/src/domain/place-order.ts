@@ -60,7 +60,7 @@ interface Placement {
 type Ending =
   /** The order was written; answer with it as it is now. */
   | { status: OrderStatus }
-  /** Another request with the same Idempotency-Key made the order: answer with that one. */
+  /** Another request with the same Idempotency-Key or order id made it: answer with that one. */
   | { earlier: Order }
   /** The request fails, leaving the order in `status` (undefined: no order was written). */
   | { failure: unknown; status: OrderStatus | undefined };
@@ -274,11 +274,12 @@ async function charge(
     });
   } catch (error) {
     const status = await undoCharge(p);
-    if (status === 'PAYMENT_FAILED')
+    if (status === 'PAYMENT_FAILED') {
       return { failure: asDependencyFailure(error, 'payment'), status };
+    }
     p.deps.logger.warn(
       { err: error, orderId: p.orderId },
-      'the charge failed and could not be undone; the order is answered in progress',
+      'charge failed and not undone; answered in progress, left to the recovery job',
     );
     return { status };
   }
@@ -290,10 +291,7 @@ async function charge(
  */
 async function undoCharge(p: Placement): Promise<OrderStatus> {
   const failures = await undoChargeAndReservation(p.deps, p.orderId, p.deadline);
-  if (failures.length > 0) {
-    p.deps.logger.warn({ orderId: p.orderId }, 'charge not undone; left to the recovery job');
-    return 'STOCK_RESERVED';
-  }
+  if (failures.length > 0) return 'STOCK_RESERVED';
   try {
     const failed = await commitStatus(p.deps, {
       orderId: p.orderId,
