@@ -16,7 +16,11 @@ export const UUID_PATTERN =
 
 export const Uuid = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
 
-/** Order ids are UUIDs, minted by the order service. */
+/**
+ * Order ids are UUIDs. The gateway mints one for every POST /api/orders before it forwards the
+ * request, so that even a failed answer can name the order (see ORDER_ID_HEADER); the order
+ * service mints one only when its caller gave none.
+ */
 export const OrderId = Type.String({ pattern: UUID_PATTERN, description: 'Order id (UUID)' });
 
 export const CustomerId = Type.String({

@@ -25,6 +25,23 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const IdempotencyKey = Type.String({ pattern: '^[\\x21-\\x7E]{1,128}$' });
 
 /**
+ * Internal header, gateway → order: the id the order must get. The same id twice is the same
+ * order (answered again, never placed twice), and a different request under a used id is a 409
+ * `order-id-reused`. Clients cannot set it: the gateway mints it.
+ */
+export const ORDER_ID_HEADER = 'x-mesh-order-id';
+
+/**
+ * Internal header, gateway → order: how many milliseconds the caller still waits for the answer,
+ * counted from when the request is sent. Relative, not an instant, so the two hosts' clocks need
+ * not agree; the time the request spends on the wire is covered by the margin the order service
+ * keeps back (ORDER_DEADLINE_MARGIN_MS). The order service bounds every call it makes by it and
+ * answers in time, with 202 when the outcome is not decided by then.
+ */
+export const DEADLINE_HEADER = 'x-mesh-deadline-ms';
+export const DeadlineMs = Type.String({ pattern: '^[1-9][0-9]{0,8}$' });
+
+/**
  * PENDING and STOCK_RESERVED are on the way; CONFIRMED, REJECTED (out of stock or a dependency
  * failed before the charge) and PAYMENT_FAILED (declined or charge failed; stock released) are
  * terminal.
@@ -51,6 +68,12 @@ export const OrderHistoryEntry = Type.Object({
 });
 export type OrderHistoryEntry = Static<typeof OrderHistoryEntry>;
 
+/**
+ * POST /orders answers 201 with an order that reached its terminal status, 200 with the order of
+ * an earlier identical request (Idempotent-Replayed: true), and 202 with an order whose outcome
+ * is not decided yet (e.g. the charge's result is unknown): the recovery job finishes it, and
+ * GET on its Location tells when. Every one of them carries `Location`.
+ */
 export const Order = Type.Object({
   id: OrderId,
   customerId: CustomerId,

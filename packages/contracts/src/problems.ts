@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { OrderId } from './common';
 
 /**
  * Every error a Mesh service returns is an RFC 9457 problem document
@@ -55,6 +56,12 @@ export const Problem = Type.Object({
   instance: Type.Optional(Type.String()),
   /** The trace of the request that failed: paste it into Grafana's Tempo search. */
   traceId: Type.Optional(Type.String()),
+  /**
+   * For a failure of POST /api/orders after it was forwarded (a time-out, a broken connection, a
+   * 5xx): the order's id, also in `Location`. The order may still complete: GET it to learn its
+   * outcome; 404 means it was never placed.
+   */
+  orderId: Type.Optional(OrderId),
   /** For invalid-request: where the request is wrong, as JSON pointers into it. */
   errors: Type.Optional(
     Type.Array(Type.Object({ pointer: Type.String(), message: Type.String() })),

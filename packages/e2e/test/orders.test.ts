@@ -118,17 +118,19 @@ describe('orders through the public API, all services running', () => {
     expect(await stockOf(env.db, sku)).toBe(5);
   });
 
-  it('when payment is down, then the gateway answers 5xx quickly, and once payment is back the order ends terminal with its stock returned', async () => {
+  it('when payment is down, then the gateway answers 202 quickly with the order in progress, and once payment is back the order ends terminal with its stock returned', async () => {
     const sku = await productWithStock(env.db, 8, 5);
     await env.stack.services.payment.stop();
     try {
       const started = Date.now();
-      const placed = await api(env.stack, 'POST', '/api/orders', {
+      const placed = await api<Order>(env.stack, 'POST', '/api/orders', {
         body: { customerId: 'unlucky', items: [{ sku, quantity: 1 }] },
       });
       expect(Date.now() - started).toBeLessThan(3_000);
-      expect([502, 503, 504]).toContain(placed.status);
-      expect(placed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      // Whether the charge went through is unknown and cannot be undone yet: not decided.
+      expect(placed.status).toBe(202);
+      expect(placed.body.status).toBe('STOCK_RESERVED');
+      expect(placed.headers.get('location')).toBe(`/api/orders/${placed.body.id}`);
     } finally {
       await env.stack.services.payment.start();
     }

@@ -14,6 +14,11 @@ export interface AppErrorOptions {
   status?: number;
   /** Extra response headers, e.g. Retry-After. */
   headers?: Record<string, string>;
+  /**
+   * Extension members of the problem document (RFC 9457 §3.2), e.g. `orderId`. They never
+   * replace the standard members.
+   */
+  members?: Record<string, string>;
 }
 
 const TITLES: Partial<Record<ProblemCode, string>> = {
@@ -49,6 +54,7 @@ export class AppError extends Error {
   readonly detail: string | undefined;
   readonly errors: ProblemDetailPointer[] | undefined;
   readonly headers: Record<string, string>;
+  readonly members: Record<string, string>;
 
   constructor(code: ProblemCode | string, options: AppErrorOptions = {}) {
     super(options.detail ?? titleOf(code), { cause: options.cause });
@@ -58,6 +64,7 @@ export class AppError extends Error {
     this.detail = options.detail;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.members = options.members ?? {};
   }
 
   /** True for 5xx: an error of ours or of a dependency, not of the caller. */
@@ -70,6 +77,7 @@ export class AppError extends Error {
 export function toProblem(error: unknown, extras: { instance?: string; traceId?: string } = {}) {
   const app = error instanceof AppError ? error : unexpected(error);
   const problem: Problem = {
+    ...app.members,
     type: problemType(app.code),
     title: titleOf(app.code),
     status: app.status,

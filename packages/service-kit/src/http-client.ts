@@ -37,6 +37,11 @@ export class ServiceClient {
     return this.settings.name;
   }
 
+  /** The time limit of a call that sets none. */
+  get timeoutMs(): number {
+    return this.settings.timeoutMs;
+  }
+
   async call<T>(
     method: string,
     path: string,

@@ -34,10 +34,11 @@ const spec = {
   }),
   ORDER_TIMEOUT_MS: int({
     min: 1,
-    // Placing an order waits for inventory and for payment (with its own time limit), so this
-    // must stay above the order service's payment timeout or the gateway gives up first.
+    // Also the deadline of a placement: it travels to the order service (x-mesh-deadline-ms),
+    // which cuts its calls to inventory and payment to fit and answers within it (202 when the
+    // outcome is not decided by then), so the gateway does not give up on a slow success.
     default: 8_000,
-    desc: 'Time limit for a call to the order service, in ms',
+    desc: "Time limit for a call to the order service, in ms; sent with POST /api/orders as the order service's deadline",
   }),
   INVENTORY_TIMEOUT_MS: int({
     min: 1,

@@ -1,15 +1,16 @@
 import { closedPort, type FakeService, problem, startRedis, type TestRedis } from '@mesh/testkit';
 import type { InjectOptions } from 'fastify';
 import { API_KEY } from './support/api-keys';
-import { startFakeInventory, startFakeOrder } from './support/fakes';
+import { type FakeOrder, startFakeInventory, startFakeOrder } from './support/fakes';
 import { expectProblem, startGateway, type TestGateway } from './support/gateway';
 
 const ORDER_TIMEOUT_MS = 300;
 const ORDER = { customerId: 'cust-42', items: [{ sku: 'MUG-BLUE-350', quantity: 2 }] };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('orders through the gateway', () => {
   let redis: TestRedis;
-  let order: FakeService;
+  let order: FakeOrder;
   let inventory: FakeService;
   let gateway: TestGateway;
 
@@ -56,6 +57,68 @@ describe('orders through the gateway', () => {
     expect(inventory.calls).toHaveLength(0);
   });
 
+  it('when an order is posted, then the gateway mints its id and sends it with its time limit as the deadline, and the answer points at the order', async () => {
+    const response = await placeOrder();
+
+    const forwarded = order.forwarded[0]?.headers ?? {};
+    expect(forwarded['x-mesh-order-id']).toMatch(UUID);
+    expect(forwarded['x-mesh-deadline-ms']).toBe(String(ORDER_TIMEOUT_MS));
+    expect(response.json().id).toBe(forwarded['x-mesh-order-id']);
+    expect(response.headers.location).toBe(`/api/orders/${forwarded['x-mesh-order-id']}`);
+
+    await placeOrder();
+    expect(order.forwarded[1]?.headers['x-mesh-order-id']).not.toBe(forwarded['x-mesh-order-id']);
+  });
+
+  it('when a client sends its own order id or deadline header, then the gateway sends its own instead', async () => {
+    const id = '5b0c7c1e-8d2f-4f5a-9a57-1f0b1c2d3e4f';
+    await placeOrder({ 'x-mesh-order-id': id, 'x-mesh-deadline-ms': '999999' });
+
+    expect(order.forwarded[0]?.headers['x-mesh-order-id']).not.toBe(id);
+    expect(order.forwarded[0]?.headers['x-mesh-deadline-ms']).toBe(String(ORDER_TIMEOUT_MS));
+  });
+
+  it('when the order service answers 202 for an order whose outcome is not decided, then 202 with the order and its Location is passed on', async () => {
+    const now = new Date().toISOString();
+    const inProgress = {
+      id: '3f1d2c4b-5a69-4788-9e0f-a1b2c3d4e5f6',
+      customerId: 'cust-42',
+      status: 'STOCK_RESERVED',
+      items: [{ sku: 'MUG-BLUE-350', quantity: 2, unitPriceCents: 1200 }],
+      totalCents: 2400,
+      currency: 'EUR',
+      createdAt: now,
+      updatedAt: now,
+      history: [
+        { status: 'PENDING', at: now },
+        { status: 'STOCK_RESERVED', at: now },
+      ],
+    };
+    order.failNext(1, { status: 202, body: inProgress });
+
+    const response = await placeOrder();
+
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toEqual(inProgress);
+    expect(response.headers.location).toBe(`/api/orders/${inProgress.id}`);
+  });
+
+  it('when the connection to the order service breaks after the order was sent, then the problem names the order, and GET on its Location finds how it ended', async () => {
+    order.dropNextAnswer();
+
+    const response = await placeOrder();
+
+    const failed = expectProblem(response, 503, 'dependency-unavailable');
+    const sentId = order.forwarded[0]?.headers['x-mesh-order-id'];
+    expect(failed.orderId).toBe(sentId);
+    expect(response.headers.location).toBe(`/api/orders/${sentId}`);
+    expect(failed.detail).toContain(`GET /api/orders/${sentId}`);
+
+    const found = await send({ method: 'GET', url: response.headers.location as string });
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toMatchObject({ id: sentId, status: 'CONFIRMED' });
+  });
+
   it('when an Idempotency-Key is sent, then it is forwarded, and a repeat answers 200 with the same order and Idempotent-Replayed', async () => {
     const key = `checkout-${Date.now()}`;
     const first = await placeOrder({ 'idempotency-key': key });
@@ -95,16 +158,20 @@ describe('orders through the gateway', () => {
     expect(relayed.detail).toBe('MUG-BLUE-350: 1 left');
   });
 
-  it('when the order service answers 503 to a POST, then 503 dependency-unavailable and it is not retried', async () => {
+  it('when the order service answers 503 to a POST, then 503 dependency-unavailable naming the order, and it is not retried', async () => {
     order.failNext(1, problem(503, 'not-ready'));
-    expectProblem(await placeOrder(), 503, 'dependency-unavailable');
+    const response = await placeOrder();
+    const relayed = expectProblem(response, 503, 'dependency-unavailable');
+    expect(relayed.orderId).toBe(order.forwarded[0]?.headers['x-mesh-order-id']);
+    expect(response.headers.location).toBe(`/api/orders/${relayed.orderId}`);
     expect(order.forwarded).toHaveLength(1);
   });
 
-  it('when the order service fails a POST with a 500, then 502 dependency-failed and it is not retried', async () => {
+  it('when the order service fails a POST with a 500, then 502 dependency-failed naming the order, and it is not retried', async () => {
     order.failNext(Number.POSITIVE_INFINITY, { status: 500, body: { secret: 'stack' } });
     const relayed = expectProblem(await placeOrder(), 502, 'dependency-failed');
     expect(JSON.stringify(relayed)).not.toContain('stack');
+    expect(relayed.orderId).toBe(order.forwarded[0]?.headers['x-mesh-order-id']);
     expect(order.forwarded).toHaveLength(1);
   });
 
@@ -125,10 +192,15 @@ describe('orders through the gateway', () => {
     const response = await placeOrder();
     const elapsed = performance.now() - started;
 
-    expectProblem(response, 504, 'dependency-timeout');
+    const timedOut = expectProblem(response, 504, 'dependency-timeout');
     expect(elapsed).toBeGreaterThanOrEqual(ORDER_TIMEOUT_MS - 10);
     expect(elapsed).toBeLessThan(ORDER_TIMEOUT_MS + 1_000);
     expect(order.forwarded).toHaveLength(1);
+    // The order is named; here it was never placed, which GET tells.
+    expect(timedOut.orderId).toBe(order.forwarded[0]?.headers['x-mesh-order-id']);
+    order.reset();
+    const found = await send({ method: 'GET', url: response.headers.location as string });
+    expectProblem(found, 404, 'order-not-found');
   });
 
   it('when the order service is down, then 503 dependency-unavailable at once, without waiting for a timeout', async () => {
@@ -141,8 +213,11 @@ describe('orders through the gateway', () => {
         payload: ORDER,
         headers: { 'x-api-key': API_KEY },
       });
-      expectProblem(response, 503, 'dependency-unavailable');
+      const refused = expectProblem(response, 503, 'dependency-unavailable');
       expect(performance.now() - started).toBeLessThan(1_500);
+      // Nothing reached the order service: there is no order to name.
+      expect(refused.orderId).toBeUndefined();
+      expect(response.headers.location).toBeUndefined();
     } finally {
       await down.close();
     }

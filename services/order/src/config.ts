@@ -8,6 +8,7 @@ import {
   postgresSpec,
   url,
 } from '@mesh/service-kit';
+import { DEFAULT_DEADLINE_MARGIN_MS } from './domain/deadline';
 import { DEFAULT_RECOVERY_LEASE_MS } from './domain/recover-orders';
 
 /** The PostgreSQL schema the service owns. */
@@ -28,9 +29,25 @@ const spec = {
   INVENTORY_TIMEOUT_MS: int({
     min: 1,
     default: 2_000,
-    desc: 'Time limit of one call to inventory',
+    desc: "Time limit of one call to inventory; a caller's deadline may cut it shorter",
   }),
-  PAYMENT_TIMEOUT_MS: int({ min: 1, default: 5_000, desc: 'Time limit of one call to payment' }),
+  PAYMENT_TIMEOUT_MS: int({
+    min: 1,
+    default: 5_000,
+    desc: "Time limit of one call to payment; a caller's deadline may cut it shorter",
+  }),
+  ORDER_DEADLINE_MARGIN_MS: int({
+    min: 0,
+    default: DEFAULT_DEADLINE_MARGIN_MS,
+    // The budget of one placement under the gateway's deadline D (x-mesh-deadline-ms, its
+    // ORDER_TIMEOUT_MS, 8000 by default): calls may run until D - margin (7500), each one cut to
+    // min(its own limit, time left): reserve ≤ 2000, charge ≤ 5000, then the commit of the stock
+    // and, after a failed charge, the void and the release get what is left of the 7500. The
+    // margin pays for the database commits, reading the order back and the trip of the answer.
+    // A step that runs out of time leaves the order in progress (answered 202) for the recovery
+    // job instead of answering late.
+    desc: "Time kept back from the caller's deadline (x-mesh-deadline-ms) for the commits and the answer: calls to inventory and payment end this long before it",
+  }),
   ORDER_RECOVERY_AFTER_MS: int({
     min: 0,
     default: 60_000,

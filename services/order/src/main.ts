@@ -62,7 +62,11 @@ async function main(): Promise<void> {
     }),
   };
 
-  const app = buildApp({ ...deps, bodyLimitBytes: config.BODY_LIMIT_BYTES });
+  const app = buildApp({
+    ...deps,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    deadlineMarginMs: config.ORDER_DEADLINE_MARGIN_MS,
+  });
   const server = app.listen(config.PORT, config.HOST);
   // Rejects on 'error' (e.g. the port is taken), which fails the start.
   await once(server, 'listening');

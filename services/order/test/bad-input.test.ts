@@ -95,6 +95,18 @@ describe('POST /orders with bad input', () => {
     await expectRefusedWithNothingDone(response, 400, 'invalid-request');
   });
 
+  it.each([
+    ['x-mesh-order-id', 'not-a-uuid'],
+    ['x-mesh-deadline-ms', '0'],
+    ['x-mesh-deadline-ms', '-5'],
+    ['x-mesh-deadline-ms', 'soon'],
+  ])('when the header %s is %p, then 400 invalid-request', async (header, value) => {
+    const response = await service.placeOrder(valid, { [header]: value });
+    const problem = await problemOf(response.clone());
+    expect(problem.errors).toEqual([expect.objectContaining({ pointer: `headers:/${header}` })]);
+    await expectRefusedWithNothingDone(response, 400, 'invalid-request');
+  });
+
   it('when the route does not exist, then 404 route-not-found', async () => {
     const response = await fetch(`${service.url}/orders/${'0'.repeat(8)}/cancel`, {
       method: 'POST',

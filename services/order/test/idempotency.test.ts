@@ -145,3 +145,77 @@ describe('POST /orders with an Idempotency-Key', () => {
     expect(await service.ordersOf(customerId)).toHaveLength(1);
   });
 });
+
+describe('POST /orders with an order id from the gateway (x-mesh-order-id)', () => {
+  let service: OrderServiceUnderTest;
+
+  beforeAll(async () => {
+    service = await startOrderService();
+  });
+  afterEach(() => service.reset());
+  afterAll(() => service.close());
+
+  const withId = (id: string) => ({ 'x-mesh-order-id': id });
+
+  it('when an id is given, then the order gets it, and the same request under it again answers that order with 200 without placing it twice', async () => {
+    const id = randomUUID();
+    const customerId = newCustomer();
+    const body = { customerId, items: [{ sku: 'MUG-BLUE-350', quantity: 1 }] };
+
+    const first = await service.placeOrder(body, withId(id));
+    expect(first.status).toBe(201);
+    expect(first.headers.get('location')).toBe(`/orders/${id}`);
+    const placed = await orderOf(first);
+    expect(placed).toMatchObject({ id, status: 'CONFIRMED' });
+
+    const again = await service.placeOrder(body, withId(id));
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual(placed);
+    expect(service.inventory.callsTo('reserve')).toHaveLength(1);
+    expect(service.payment.callsTo('charge')).toHaveLength(1);
+    expect(await service.ordersOf(customerId)).toHaveLength(1);
+  });
+
+  it('when the id comes back with a different request, then 409 order-id-reused and nothing is placed', async () => {
+    const id = randomUUID();
+    const customerId = newCustomer();
+    const first = await service.placeOrder(
+      { customerId, items: [{ sku: 'MUG-BLUE-350', quantity: 1 }] },
+      withId(id),
+    );
+    expect(first.status).toBe(201);
+    service.recoverDependencies();
+
+    const other = await service.placeOrder(
+      { customerId, items: [{ sku: 'MUG-BLUE-350', quantity: 2 }] },
+      withId(id),
+    );
+
+    expect(other.status).toBe(409);
+    expect(await problemOf(other)).toMatchObject({ code: 'order-id-reused' });
+    expect(service.inventory.calls).toHaveLength(0);
+    expect(service.payment.calls).toHaveLength(0);
+  });
+
+  it('when the id comes back while its order is still being placed, then 202 with the order as it is, and the first request still confirms it', async () => {
+    const id = randomUUID();
+    const body = { customerId: newCustomer(), items: [{ sku: 'SOCKS-RED-42', quantity: 1 }] };
+    service.payment.delayMs.charge = 500;
+
+    const first = service.placeOrder(body, withId(id));
+    const stored = Date.now() + 5_000;
+    while ((await service.getOrder(id)).status === 404 && Date.now() < stored) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const second = await service.placeOrder(body, withId(id));
+
+    expect(second.status).toBe(202);
+    expect(second.headers.get('location')).toBe(`/orders/${id}`);
+    expect(await orderOf(second)).toMatchObject({ id, status: 'STOCK_RESERVED' });
+    const firstAnswer = await first;
+    expect(firstAnswer.status).toBe(201);
+    expect((await orderOf(firstAnswer)).status).toBe('CONFIRMED');
+    expect(service.payment.callsTo('charge')).toHaveLength(1);
+  });
+});

@@ -48,7 +48,7 @@ describe('the order recovery job and its leases', () => {
     expect(
       (await service.placeOrder({ customerId, items: [{ sku: 'MUG-BLUE-350', quantity: 1 }] }))
         .status,
-    ).toBe(503);
+    ).toBe(202);
     const [stored] = await service.ordersOf(customerId);
     expect(stored?.status).toBe('STOCK_RESERVED');
     service.recoverDependencies();

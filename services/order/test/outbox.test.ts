@@ -217,7 +217,7 @@ describe('the outbox: one event per order that reaches a terminal state', () => 
       service.payment.behaviour.charge = 'unavailable';
       service.payment.behaviour.void = 'unavailable';
       const customerId = newCustomer();
-      expect((await service.placeOrder({ customerId, items: [line] })).status).toBe(503);
+      expect((await service.placeOrder({ customerId, items: [line] })).status).toBe(202);
       const [stored] = await service.ordersOf(customerId);
       expect(stored?.status).toBe('STOCK_RESERVED');
       expect(await outboxRows(service.pool, [stored?.id as string])).toEqual([]);

@@ -34,7 +34,7 @@ describe('when the charge fails', () => {
     service.payment.behaviour.void = 'unavailable';
     const customerId = newCustomer();
     const response = await service.placeOrder({ customerId, ...order });
-    expect(response.status).toBe(503);
+    expect(response.status).toBe(202);
     const left = await storedOrder(customerId);
     expect(left.status).toBe('STOCK_RESERVED');
     service.recoverDependencies();
@@ -81,16 +81,18 @@ describe('when the charge fails', () => {
     expect(service.inventory.callsTo('release')).toHaveLength(1);
   });
 
-  it('when payment is down and the void fails too, then 503 and the order stays STOCK_RESERVED with its stock held', async () => {
+  it('when payment is down and the void fails too, then 202 with the order still STOCK_RESERVED, its stock held, for the recovery job to decide', async () => {
     service.payment.behaviour.charge = 'unavailable';
     service.payment.behaviour.void = 'unavailable';
     const customerId = newCustomer();
     const response = await service.placeOrder({ customerId, ...order });
 
-    expect(response.status).toBe(503);
-    expect(await problemOf(response)).toMatchObject({ code: 'dependency-unavailable' });
+    expect(response.status).toBe(202);
+    const answered = await orderOf(response);
+    expect(answered.status).toBe('STOCK_RESERVED');
+    expect(response.headers.get('location')).toBe(`/orders/${answered.id}`);
     const left = await storedOrder(customerId);
-    expect(left.status).toBe('STOCK_RESERVED');
+    expect(left).toEqual(answered);
     expect(service.payment.callsTo('void')).toHaveLength(1);
     // The charge may have gone through, so the stock stays reserved for the recovery job.
     expect(service.inventory.callsTo('release')).toHaveLength(0);
@@ -120,6 +122,21 @@ describe('when the charge fails', () => {
     ]);
     expect(service.inventory.reservations.get(left.id)?.status).toBe('COMMITTED');
     expect(service.payment.callsTo('void')).toHaveLength(0);
+  });
+
+  it('when payment later reports the order CHARGED but its reservation is gone, then the recovery pass voids the charge and marks it PAYMENT_FAILED stock-released', async () => {
+    const left = await orderLeftInProgress();
+    service.payment.payments.set(left.id, service.payment.paymentFor(left.id, 'CHARGED'));
+    // Inventory no longer knows the reservation: commit answers 404 reservation-not-found.
+    service.inventory.reservations.delete(left.id);
+
+    const report = await recoverStaleOrders(service.deps, { afterMs: 0 });
+
+    expect(report).toEqual({ confirmed: 0, abandoned: 1, left: 0 });
+    const recovered = await orderOf(await service.getOrder(left.id));
+    expect(recovered).toMatchObject({ status: 'PAYMENT_FAILED', statusReason: 'stock-released' });
+    expect(service.inventory.callsTo('commit')).toHaveLength(1);
+    expect(service.payment.payments.get(left.id)?.status).toBe('VOIDED');
   });
 
   it('when payment later reports no payment, then one recovery pass voids, releases and marks it PAYMENT_FAILED abandoned', async () => {

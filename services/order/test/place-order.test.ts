@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { eventually } from '@mesh/testkit';
+import { recoverStaleOrders } from '../src/domain/recover-orders';
 import {
   newCustomer,
   type OrderServiceUnderTest,
@@ -27,6 +30,7 @@ describe('POST /orders and GET /orders/:id', () => {
 
     expect(response.status).toBe(201);
     const order = await orderOf(response);
+    expect(response.headers.get('location')).toBe(`/orders/${order.id}`);
     expect(order).toMatchObject({
       customerId,
       status: 'CONFIRMED',
@@ -63,7 +67,7 @@ describe('POST /orders and GET /orders/:id', () => {
     expect(await fetched.json()).toEqual(order);
   });
 
-  it('when the reservation cannot be committed, then the order is still CONFIRMED', async () => {
+  it('when inventory cannot commit the reservation, then 202 with the charged order still in progress, and the recovery job confirms it once inventory answers', async () => {
     service.inventory.behaviour.commit = 'unavailable';
     const customerId = newCustomer();
     const response = await service.placeOrder({
@@ -71,12 +75,74 @@ describe('POST /orders and GET /orders/:id', () => {
       items: [{ sku: 'SOCKS-RED-42', quantity: 1 }],
     });
 
-    expect(response.status).toBe(201);
-    expect((await orderOf(response)).status).toBe('CONFIRMED');
+    expect(response.status).toBe(202);
+    const order = await orderOf(response);
+    expect(order.status).toBe('STOCK_RESERVED');
+    expect(response.headers.get('location')).toBe(`/orders/${order.id}`);
     expect(service.inventory.callsTo('commit')).toHaveLength(1);
-    expect(await service.ordersOf(customerId)).toEqual([
-      expect.objectContaining({ status: 'CONFIRMED' }),
-    ]);
+    expect(service.payment.payments.get(order.id)?.status).toBe('CHARGED');
+    expect(service.inventory.reservations.get(order.id)?.status).toBe('RESERVED');
+
+    service.recoverDependencies();
+    await recoverStaleOrders(service.deps, { afterMs: 0 });
+    expect((await orderOf(await service.getOrder(order.id))).status).toBe('CONFIRMED');
+    expect(service.inventory.reservations.get(order.id)?.status).toBe('COMMITTED');
+  });
+
+  it('when the reservation was released before the confirmation (the expiry sweep), then the order is not confirmed: the charge is voided and it ends PAYMENT_FAILED stock-released', async () => {
+    const id = randomUUID();
+    const customerId = newCustomer();
+    service.payment.delayMs.charge = 300;
+    const placing = service.placeOrder(
+      { customerId, items: [{ sku: 'SOCKS-RED-42', quantity: 3 }] },
+      { 'x-mesh-order-id': id },
+    );
+    // While payment charges, inventory gives the reservation's stock back.
+    await eventually(() => service.inventory.reservations.get(id), 'the reservation');
+    const released = await fetch(`${service.inventory.url}/reservations/${id}/release`, {
+      method: 'POST',
+    });
+    expect(released.status).toBe(200);
+
+    const response = await placing;
+
+    expect(response.status).toBe(201);
+    const order = await orderOf(response);
+    expect(order).toMatchObject({ id, status: 'PAYMENT_FAILED', statusReason: 'stock-released' });
+    expect(order.history.map((entry) => entry.status)).not.toContain('CONFIRMED');
+    // Inventory refused the commit; the charge was taken back.
+    expect(service.inventory.callsTo('commit')).toHaveLength(1);
+    expect(service.inventory.reservations.get(id)?.status).toBe('RELEASED');
+    expect(service.inventory.stock.get('SOCKS-RED-42')).toBe(100);
+    expect(service.payment.payments.get(id)?.status).toBe('VOIDED');
+  });
+
+  it("when payment answers only after the caller's deadline, then the answer comes before the deadline: 202 with the order in progress, which GET finds and the recovery job confirms", async () => {
+    const id = randomUUID();
+    const customerId = newCustomer();
+    service.payment.delayMs.charge = 1_200;
+    const started = performance.now();
+    const response = await service.placeOrder(
+      { customerId, items: [{ sku: 'MUG-BLUE-350', quantity: 1 }] },
+      { 'x-mesh-order-id': id, 'x-mesh-deadline-ms': '1000' },
+    );
+
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(response.status).toBe(202);
+    expect(response.headers.get('location')).toBe(`/orders/${id}`);
+    expect(await orderOf(response)).toMatchObject({ id, status: 'STOCK_RESERVED' });
+    const found = await service.getOrder(id);
+    expect(found.status).toBe(200);
+    expect((await orderOf(found)).status).toBe('STOCK_RESERVED');
+
+    // Payment finished the charge after the order service stopped waiting.
+    await eventually(
+      () => (service.payment.payments.get(id)?.status === 'CHARGED' ? true : undefined),
+      'the late charge',
+    );
+    await recoverStaleOrders(service.deps, { afterMs: 0 });
+    expect((await orderOf(await service.getOrder(id))).status).toBe('CONFIRMED');
+    expect(service.inventory.reservations.get(id)?.status).toBe('COMMITTED');
   });
 
   it('when a line is out of stock, then 201 REJECTED with the reason, nothing priced and no charge', async () => {

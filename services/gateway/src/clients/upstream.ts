@@ -55,6 +55,11 @@ export class Upstream {
     });
   }
 
+  /** Time limit of one request to this service. */
+  get timeoutMs(): number {
+    return this.settings.timeoutMs;
+  }
+
   /** One call, never retried: for requests that are not idempotent. */
   send<T>(method: string, path: string, options: CallOptions = {}): Promise<ServiceResponse<T>> {
     return this.client.call<T>(method, path, options);

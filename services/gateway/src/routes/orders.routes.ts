@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IdempotencyKey,
@@ -5,10 +6,15 @@ import {
   OrderParams,
   PlaceOrderRequest,
 } from '@mesh/contracts';
+import { AppError } from '@mesh/service-kit';
 import { trace } from '@opentelemetry/api';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { IDEMPOTENT_REPLAYED_HEADER, type OrderClient } from '../clients/order.client';
+import {
+  IDEMPOTENT_REPLAYED_HEADER,
+  neverReached,
+  type OrderClient,
+} from '../clients/order.client';
 
 const PlaceOrderHeaders = Type.Object({ [IDEMPOTENCY_KEY_HEADER]: Type.Optional(IdempotencyKey) });
 type PlaceOrderHeaders = Static<typeof PlaceOrderHeaders>;
@@ -20,13 +26,28 @@ function tagSpan(order: Order): void {
     ?.setAttributes({ 'mesh.order.id': order.id, 'mesh.order.status': order.status });
 }
 
-/** The order API, unchanged from the order service's (SPEC "Public API"). */
+/**
+ * The order API, the order service's (SPEC "Public API"), with one addition: the gateway mints
+ * the id of every order it forwards, so that any failure after forwarding can name the order
+ * (`orderId` and `Location`) and the client can GET it instead of guessing whether it exists.
+ */
 export function registerOrderRoutes(app: FastifyInstance, orders: OrderClient): void {
   app.post<{ Body: PlaceOrderRequest; Headers: PlaceOrderHeaders }>(
     '/orders',
     { schema: { body: PlaceOrderRequest, headers: PlaceOrderHeaders } },
     async (request, reply) => {
-      const placed = await orders.placeOrder(request.body, request.headers[IDEMPOTENCY_KEY_HEADER]);
+      const orderId = randomUUID();
+      trace.getActiveSpan()?.setAttribute('mesh.order.id', orderId);
+      const locationOf = (id: string) => `${request.routeOptions.url}/${id}`;
+      let placed: Awaited<ReturnType<OrderClient['placeOrder']>>;
+      try {
+        placed = await orders.placeOrder(request.body, {
+          orderId,
+          idempotencyKey: request.headers[IDEMPOTENCY_KEY_HEADER],
+        });
+      } catch (error) {
+        throw findable(error, orderId, locationOf(orderId));
+      }
       tagSpan(placed.order);
       request.log.info(
         {
@@ -37,6 +58,8 @@ export function registerOrderRoutes(app: FastifyInstance, orders: OrderClient): 
         'order placed',
       );
       if (placed.replayed !== undefined) reply.header(IDEMPOTENT_REPLAYED_HEADER, placed.replayed);
+      // A replay answers the earlier order, with its own id.
+      reply.header('location', locationOf(placed.order.id));
       return reply.code(placed.status).send(placed.order);
     },
   );
@@ -50,4 +73,22 @@ export function registerOrderRoutes(app: FastifyInstance, orders: OrderClient): 
       return order;
     },
   );
+}
+
+/**
+ * A failure after the order request may have reached the order service (a time-out, a broken
+ * connection, a 5xx): the order may exist and may even still complete, so the answer names it.
+ * A refusal (4xx) is the order service's answer and passes unchanged, and so does a connection
+ * that was refused, which no order can have come from.
+ */
+function findable(error: unknown, orderId: string, location: string): unknown {
+  if (!(error instanceof AppError) || !error.isServerError || neverReached(error)) return error;
+  const said = error.detail ? `${error.detail}. ` : '';
+  return new AppError(error.code, {
+    status: error.status,
+    detail: `${said}The order may still complete: GET ${location} to learn its outcome (404: it was never placed).`,
+    cause: error,
+    headers: { ...error.headers, location },
+    members: { orderId },
+  });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type Notification,
   NotificationList,
+  ORDER_ID_HEADER,
   Order,
   type PlaceOrderRequest,
   Product,
@@ -28,19 +29,25 @@ export const PRODUCTS: Product[] = [
   },
 ];
 
+export interface FakeOrder extends FakeService {
+  /** The next POST stores its order, then cuts the connection instead of answering. */
+  dropNextAnswer(): void;
+}
+
 /**
- * The order service per the contract: POST /orders confirms the order (201), and answers a
- * repeated Idempotency-Key with the same order (200, Idempotent-Replayed: true);
- * GET /orders/:id serves stored orders or 404 order-not-found.
+ * The order service per the contract: POST /orders confirms the order (201) under the id the
+ * gateway sent (x-mesh-order-id), and answers a repeated Idempotency-Key with the same order
+ * (200, Idempotent-Replayed: true); GET /orders/:id serves stored orders or 404 order-not-found.
  */
-export async function startFakeOrder(): Promise<FakeService> {
+export async function startFakeOrder(): Promise<FakeOrder> {
   const orders = new Map<string, Order>();
   const byKey = new Map<string, Order>();
-  return startFakeService('order', [
+  let dropAnswers = 0;
+  const fake = await startFakeService('order', [
     {
       method: 'POST',
       path: '/orders',
-      responses: { 200: Order, 201: Order },
+      responses: { 200: Order, 201: Order, 202: Order },
       handle: (call) => {
         const key = call.headers['idempotency-key'];
         const earlier = typeof key === 'string' ? byKey.get(key) : undefined;
@@ -49,8 +56,9 @@ export async function startFakeOrder(): Promise<FakeService> {
         const request = call.body as PlaceOrderRequest;
         const now = new Date().toISOString();
         const items = request.items.map((item) => ({ ...item, unitPriceCents: 1200 }));
+        const id = call.headers[ORDER_ID_HEADER];
         const order: Order = {
-          id: randomUUID(),
+          id: typeof id === 'string' ? id : randomUUID(),
           customerId: request.customerId,
           status: 'CONFIRMED',
           items,
@@ -65,6 +73,10 @@ export async function startFakeOrder(): Promise<FakeService> {
         };
         orders.set(order.id, order);
         if (typeof key === 'string') byKey.set(key, order);
+        if (dropAnswers > 0) {
+          dropAnswers -= 1;
+          return 'drop';
+        }
         return { status: 201, body: order };
       },
     },
@@ -80,6 +92,11 @@ export async function startFakeOrder(): Promise<FakeService> {
       },
     },
   ]);
+  return Object.assign(fake, {
+    dropNextAnswer: () => {
+      dropAnswers += 1;
+    },
+  });
 }
 
 /** The inventory catalogue per the contract: a product list with paging, and single products. */

@@ -60,7 +60,11 @@ export function expectProblem(response: LightMyRequestResponse, status: number, 
     body: { status, code, type: `urn:mesh:problem:${code}` },
   });
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  return response.json() as { detail?: string; errors?: Array<{ pointer: string }> };
+  return response.json() as {
+    detail?: string;
+    errors?: Array<{ pointer: string }>;
+    orderId?: string;
+  };
 }
 
 /** Metrics that keep what was counted, by method name, for tests to assert. */

@@ -10,19 +10,20 @@ export interface NewOrder {
   totalCents: number;
   currency: Currency;
   idempotencyKey: string | undefined;
-  requestHash: string | undefined;
+  /** Tells a retry under the same id or key from a different request. */
+  requestHash: string;
 }
 
 /**
  * Inserts an order as PENDING with its items and first history entry. Call inside a transaction.
- * Returns false, writing nothing, when another order already holds the idempotency key (the
- * insert waits for a concurrent holder to commit or roll back).
+ * Returns false, writing nothing, when another order already holds the id or the idempotency key
+ * (the insert waits for a concurrent holder to commit or roll back).
  */
 export async function insertOrder(tx: PoolClient, order: NewOrder): Promise<boolean> {
   const inserted = await tx.query(
     `INSERT INTO orders (id, customer_id, status, total_cents, currency, idempotency_key, request_hash)
      VALUES ($1, $2, 'PENDING', $3, $4, $5, $6)
-     ON CONFLICT (idempotency_key) DO NOTHING
+     ON CONFLICT DO NOTHING
      RETURNING id`,
     [
       order.id,
@@ -30,7 +31,7 @@ export async function insertOrder(tx: PoolClient, order: NewOrder): Promise<bool
       order.totalCents,
       order.currency,
       order.idempotencyKey ?? null,
-      order.requestHash ?? null,
+      order.requestHash,
     ],
   );
   if (inserted.rowCount === 0) return false;
@@ -134,15 +135,30 @@ export async function findOrder(db: Db, orderId: string): Promise<Order | undefi
   return rows[0] && toOrder(rows[0]);
 }
 
+export interface OrderAndHash {
+  order: Order;
+  /** Undefined for orders stored before every order kept its request's hash. */
+  requestHash: string | undefined;
+}
+
 export async function findOrderByIdempotencyKey(
   db: Db,
   idempotencyKey: string,
-): Promise<{ order: Order; requestHash: string | undefined } | undefined> {
+): Promise<OrderAndHash | undefined> {
   const { rows } = await db.query<OrderRow>(`${SELECT_ORDER} WHERE o.idempotency_key = $1`, [
     idempotencyKey,
   ]);
-  const row = rows[0];
-  return row && { order: toOrder(row), requestHash: row.request_hash ?? undefined };
+  return rows[0] && withHash(rows[0]);
+}
+
+/** The order with the hash of the request that made it, to tell a retry from another request. */
+export async function findOrderAndHash(db: Db, orderId: string): Promise<OrderAndHash | undefined> {
+  const { rows } = await db.query<OrderRow>(`${SELECT_ORDER} WHERE o.id = $1`, [orderId]);
+  return rows[0] && withHash(rows[0]);
+}
+
+function withHash(row: OrderRow): OrderAndHash {
+  return { order: toOrder(row), requestHash: row.request_hash ?? undefined };
 }
 
 export interface StaleOrder {

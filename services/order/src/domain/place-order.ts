@@ -14,8 +14,14 @@ import { inSpan } from '@mesh/telemetry';
 import { type Span, trace } from '@opentelemetry/api';
 import { reserveStock } from '../clients/inventory.client';
 import { chargePayment } from '../clients/payment.client';
-import { findOrder, findOrderByIdempotencyKey, insertOrder } from '../data/order.repository';
+import {
+  findOrder,
+  findOrderAndHash,
+  findOrderByIdempotencyKey,
+  insertOrder,
+} from '../data/order.repository';
 import type { OrderMetrics, OrderOutcome } from '../metrics';
+import { Deadline } from './deadline';
 import type { OrderDependencies } from './dependencies';
 import { commitStatus } from './order-status';
 import { confirmOrder, releaseReservation, undoChargeAndReservation } from './order-steps';
@@ -23,9 +29,19 @@ import { confirmOrder, releaseReservation, undoChargeAndReservation } from './or
 const tracer = trace.getTracer('@mesh/order');
 
 export interface PlacedOrder {
+  /** As stored now: terminal, or still in progress when its outcome is not decided yet. */
   order: Order;
-  /** True when an earlier request with the same Idempotency-Key made this order. */
+  /** True when an earlier request with the same Idempotency-Key or order id made this order. */
   replayed: boolean;
+}
+
+export interface PlacementOptions {
+  /** The client's Idempotency-Key: the same key and request make one order. */
+  idempotencyKey?: string;
+  /** The id the order gets (the gateway mints it); the same id twice is the same order. */
+  orderId?: string;
+  /** When the caller stops waiting; every call to inventory and payment ends before it. */
+  deadline?: Deadline;
 }
 
 /** One placement under way: what every step needs to know. */
@@ -37,41 +53,55 @@ interface Placement {
   readonly request: PlaceOrderRequest;
   readonly idempotencyKey: string | undefined;
   readonly requestHash: string;
+  readonly deadline: Deadline;
 }
 
 /** How a placement ended. */
 type Ending =
   /** The order was written; answer with it as it is now. */
   | { status: OrderStatus }
-  /** Another request with the same Idempotency-Key made the order: answer with that one. */
+  /** Another request with the same Idempotency-Key or order id made it: answer with that one. */
   | { earlier: Order }
   /** The request fails, leaving the order in `status` (undefined: no order was written). */
   | { failure: unknown; status: OrderStatus | undefined };
 
 /**
- * Places an order: reserve the stock, persist the order, charge the payment, confirm. An order
- * is CONFIRMED only after payment said CHARGED; whatever fails leaves it in a terminal state or,
- * when undoing the charge failed too, STOCK_RESERVED for the recovery job to finish.
+ * Places an order: reserve the stock, persist the order, charge the payment, commit the stock,
+ * confirm. An order is CONFIRMED only after payment said CHARGED and inventory committed its
+ * stock. Whatever fails leaves it in a terminal state or, when its outcome cannot be decided in
+ * time (a charge whose result is unknown and could not be undone, a commit inventory did not
+ * answer), in progress for the recovery job: the order is answered as it is, for a 202.
  */
 export async function placeOrder(
   deps: OrderDependencies,
   request: PlaceOrderRequest,
-  idempotencyKey?: string,
+  options: PlacementOptions = {},
 ): Promise<PlacedOrder> {
   const startedAt = performance.now();
-  const attributes = {
-    'mesh.customer.id': request.customerId,
-    'mesh.order.item_count': request.items.length,
-  };
+  const { idempotencyKey, deadline = Deadline.NONE } = options;
+  // No customer id here: it is personal data, and the order id is the handle to the trace.
+  const attributes = { 'mesh.order.item_count': request.items.length };
   return inSpan(tracer, 'place order', { attributes }, async (span) => {
     const requestHash = hashRequest(request);
     if (idempotencyKey !== undefined) {
       const earlier = await findEarlierOrder(deps, idempotencyKey, requestHash);
       if (earlier) return replay(span, earlier);
     }
-    const orderId = randomUUID();
+    if (options.orderId !== undefined) {
+      const earlier = await findOrderWithId(deps, options.orderId, requestHash);
+      if (earlier) return replay(span, earlier);
+    }
+    const orderId = options.orderId ?? randomUUID();
     span.setAttribute('mesh.order.id', orderId);
-    const placement: Placement = { deps, span, orderId, request, idempotencyKey, requestHash };
+    const placement: Placement = {
+      deps,
+      span,
+      orderId,
+      request,
+      idempotencyKey,
+      requestHash,
+      deadline,
+    };
 
     const ending = await reserveChargeAndConfirm(placement).catch(
       (failure: unknown): Ending => ({ failure, status: undefined }),
@@ -105,12 +135,13 @@ async function reserveChargeAndConfirm(p: Placement): Promise<Ending> {
   const reserved = await reserve(p);
   if ('outOfStock' in reserved) return reject(p, reserved.outOfStock);
 
-  if (!(await persistReserved(p, reserved.reservation))) return answerForTakenKey(p);
+  const taken = await persistReserved(p, reserved.reservation);
+  if (taken) return taken;
 
   // From here on the order exists: a throw leaves it as last written, STOCK_RESERVED.
   try {
     const charged = await charge(p, reserved.reservation);
-    if ('failure' in charged) return charged;
+    if (!('payment' in charged)) return charged;
     if (charged.payment.status === 'DECLINED') return await failDeclined(p, charged.payment);
 
     return await confirm(p);
@@ -130,10 +161,11 @@ async function reserve(
     { attributes: { 'mesh.order.id': p.orderId } },
     async () => {
       try {
-        const reservation = await reserveStock(p.deps.inventory, {
-          orderId: p.orderId,
-          items: p.request.items,
-        });
+        const reservation = await reserveStock(
+          p.deps.inventory,
+          { orderId: p.orderId, items: p.request.items },
+          { timeoutMs: p.deadline.limitFor(p.deps.inventory) },
+        );
         p.span.addEvent('stock reserved', { 'mesh.order.total_cents': reservation.totalCents });
         return { reservation };
       } catch (error) {
@@ -142,7 +174,7 @@ async function reserve(
         }
         if (error instanceof AppError && error.code === 'unknown-sku') throw error;
         // The reservation may have been made after all (e.g. a timeout); give it back.
-        await releaseReservation(p.deps, p.orderId);
+        await releaseReservation(p.deps, p.orderId, p.deadline);
         throw asDependencyFailure(error, 'inventory');
       }
     },
@@ -158,20 +190,29 @@ async function reject(p: Placement, why: string): Promise<Ending> {
     'REJECTED',
     `out-of-stock: ${why}`,
   );
-  return saved ? { status: 'REJECTED' } : answerForTakenKey(p);
+  return saved ? { status: 'REJECTED' } : answerForConflict(p);
 }
 
 // --- persist -----------------------------------------------------------------------------------
 
-async function persistReserved(p: Placement, reservation: Reservation): Promise<boolean> {
+/** Undefined once persisted; the answer to give when another request holds the id or key. */
+async function persistReserved(
+  p: Placement,
+  reservation: Reservation,
+): Promise<Ending | undefined> {
+  let saved: boolean;
   try {
-    const saved = await persist(p, reservation, 'STOCK_RESERVED');
-    if (!saved) await releaseReservation(p.deps, p.orderId);
-    return saved;
+    saved = await persist(p, reservation, 'STOCK_RESERVED');
   } catch (error) {
-    await releaseReservation(p.deps, p.orderId);
+    await releaseReservation(p.deps, p.orderId, p.deadline);
     throw error;
   }
+  if (saved) return undefined;
+  // A request with the same order id shares this reservation (it is keyed by order id): keep it.
+  const sameOrder = await findOrderWithId(p.deps, p.orderId, p.requestHash);
+  if (sameOrder) return { earlier: sameOrder };
+  await releaseReservation(p.deps, p.orderId, p.deadline);
+  return answerForTakenKey(p);
 }
 
 /** The order, its items and its history up to `status`, in one transaction. */
@@ -191,7 +232,7 @@ function persist(
         totalCents: priced.totalCents,
         currency: priced.currency,
         idempotencyKey: p.idempotencyKey,
-        requestHash: p.idempotencyKey === undefined ? undefined : p.requestHash,
+        requestHash: p.requestHash,
       }),
     ),
   );
@@ -200,25 +241,30 @@ function persist(
 // --- charge ------------------------------------------------------------------------------------
 
 /**
- * CHARGED or DECLINED. Any other end undoes the charge and the reservation, and fails the
- * placement, leaving the order PAYMENT_FAILED when the undoing worked.
+ * CHARGED or DECLINED. Any other end undoes the charge and the reservation: when that worked,
+ * the placement fails with the order PAYMENT_FAILED; otherwise the outcome is not decided and
+ * the order, still STOCK_RESERVED, is answered as it is, for the recovery job to finish.
  */
 async function charge(
   p: Placement,
   reservation: Reservation,
-): Promise<{ payment: Payment } | { failure: unknown; status: OrderStatus }> {
+): Promise<{ payment: Payment } | Ending> {
   const attributes = {
     'mesh.order.id': p.orderId,
     'mesh.payment.amount_cents': reservation.totalCents,
   };
   try {
     return await inSpan(tracer, 'charge payment', { attributes }, async (span) => {
-      const payment = await chargePayment(p.deps.payment, {
-        orderId: p.orderId,
-        customerId: p.request.customerId,
-        amountCents: reservation.totalCents,
-        currency: reservation.currency,
-      });
+      const payment = await chargePayment(
+        p.deps.payment,
+        {
+          orderId: p.orderId,
+          customerId: p.request.customerId,
+          amountCents: reservation.totalCents,
+          currency: reservation.currency,
+        },
+        { timeoutMs: p.deadline.limitFor(p.deps.payment) },
+      );
       span.setAttribute('mesh.payment.status', payment.status);
       if (payment.status !== 'CHARGED' && payment.status !== 'DECLINED') {
         throw new AppError('dependency-failed', {
@@ -229,7 +275,14 @@ async function charge(
     });
   } catch (error) {
     const status = await undoCharge(p);
-    return { failure: asDependencyFailure(error, 'payment'), status };
+    if (status === 'PAYMENT_FAILED') {
+      return { failure: asDependencyFailure(error, 'payment'), status };
+    }
+    p.deps.logger.warn(
+      { err: error, orderId: p.orderId },
+      'charge failed and not undone; answered in progress, left to the recovery job',
+    );
+    return { status };
   }
 }
 
@@ -238,11 +291,8 @@ async function charge(
  * order PAYMENT_FAILED; otherwise it stays STOCK_RESERVED for the recovery job. Returns which.
  */
 async function undoCharge(p: Placement): Promise<OrderStatus> {
-  const failures = await undoChargeAndReservation(p.deps, p.orderId);
-  if (failures.length > 0) {
-    p.deps.logger.warn({ orderId: p.orderId }, 'charge not undone; left to the recovery job');
-    return 'STOCK_RESERVED';
-  }
+  const failures = await undoChargeAndReservation(p.deps, p.orderId, p.deadline);
+  if (failures.length > 0) return 'STOCK_RESERVED';
   try {
     const failed = await commitStatus(p.deps, {
       orderId: p.orderId,
@@ -260,7 +310,7 @@ async function undoCharge(p: Placement): Promise<OrderStatus> {
 async function failDeclined(p: Placement, payment: Payment): Promise<Ending> {
   const declineReason = payment.declineReason ?? 'unspecified';
   p.span.addEvent('payment declined', { 'mesh.payment.decline_reason': declineReason });
-  await releaseReservation(p.deps, p.orderId);
+  await releaseReservation(p.deps, p.orderId, p.deadline);
   const failed = await commitStatus(p.deps, {
     orderId: p.orderId,
     status: 'PAYMENT_FAILED',
@@ -272,11 +322,14 @@ async function failDeclined(p: Placement, payment: Payment): Promise<Ending> {
 // --- confirm -----------------------------------------------------------------------------------
 
 async function confirm(p: Placement): Promise<Ending> {
-  const confirmed = await confirmOrder(p.deps, p.orderId);
-  // Not confirmed: the recovery job finished the order meanwhile; answer what it decided.
-  if (!confirmed) return { status: 'STOCK_RESERVED' };
-  p.span.addEvent('order confirmed');
-  return { status: 'CONFIRMED' };
+  const confirmation = await confirmOrder(p.deps, p.orderId, p.deadline);
+  if (confirmation === 'confirmed') {
+    p.span.addEvent('order confirmed');
+    return { status: 'CONFIRMED' };
+  }
+  if (confirmation === 'stock-released') return { status: 'PAYMENT_FAILED' };
+  // Left for the recovery job, or finished by it meanwhile: answer the order as it is.
+  return { status: 'STOCK_RESERVED' };
 }
 
 // --- helpers -----------------------------------------------------------------------------------
@@ -286,6 +339,12 @@ async function readBack(p: Placement): Promise<Order> {
   const order = await findOrder(p.deps.pool, p.orderId);
   if (!order) throw new Error(`order ${p.orderId} vanished after being written`);
   return order;
+}
+
+/** Another request persisted this order id or this key first: answer as if this were a retry. */
+async function answerForConflict(p: Placement): Promise<Ending> {
+  const sameOrder = await findOrderWithId(p.deps, p.orderId, p.requestHash);
+  return sameOrder ? { earlier: sameOrder } : answerForTakenKey(p);
 }
 
 /** Another request with the same key persisted its order first: answer as if this were a retry. */
@@ -316,6 +375,25 @@ async function findEarlierOrder(
     throw new AppError('idempotency-key-in-use', {
       detail: 'An order with this Idempotency-Key is still being placed; retry shortly.',
       headers: { 'retry-after': '1' },
+    });
+  }
+  return earlier.order;
+}
+
+/**
+ * The order that already has this id, in whatever state, if it was made by the same request.
+ * Another request under a used id is refused.
+ */
+async function findOrderWithId(
+  deps: OrderDependencies,
+  orderId: string,
+  requestHash: string,
+): Promise<Order | undefined> {
+  const earlier = await findOrderAndHash(deps.pool, orderId);
+  if (!earlier) return undefined;
+  if (earlier.requestHash !== requestHash) {
+    throw new AppError('order-id-reused', {
+      detail: `Order ${orderId} already exists with a different request.`,
     });
   }
   return earlier.order;

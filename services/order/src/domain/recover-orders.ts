@@ -38,8 +38,10 @@ type Recovery = 'confirmed' | 'abandoned' | 'left' | 'dependency-down' | 'finish
 
 /**
  * One pass of the recovery job: finishes orders a request left in progress (a crash, or a charge
- * whose result was unknown and could not be undone). Payment decides: CHARGED → CONFIRMED;
- * anything else → the payment voided and the stock released, PAYMENT_FAILED `abandoned`.
+ * whose result was unknown and could not be undone). Payment decides: CHARGED → the stock
+ * committed, then CONFIRMED (or, when the reservation was released meanwhile, the charge voided
+ * and PAYMENT_FAILED `stock-released`, counted as abandoned); anything else → the payment voided
+ * and the stock released, PAYMENT_FAILED `abandoned`.
  *
  * No transaction stays open while payment and inventory are asked: a batch of orders is claimed
  * for a lease in one short statement, the calls are made, and each outcome is written in a short
@@ -110,7 +112,13 @@ async function recoverOrder(deps: OrderDependencies, orderId: string): Promise<R
       }
 
       if (payment?.status === 'CHARGED') {
-        if (!(await confirmOrder(deps, orderId))) return 'finished-elsewhere';
+        const confirmation = await confirmOrder(deps, orderId);
+        if (confirmation === 'left') return 'dependency-down';
+        if (confirmation === 'finished-elsewhere') return 'finished-elsewhere';
+        if (confirmation === 'stock-released') {
+          span.setAttribute('mesh.order.status', 'PAYMENT_FAILED');
+          return 'abandoned';
+        }
         span.addEvent('order confirmed');
         span.setAttribute('mesh.order.status', 'CONFIRMED');
         return 'confirmed';
