@@ -17,9 +17,6 @@
 ARG NODE_VERSION=24.21.0
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
-# The service to build: gateway, order, payment, inventory or notification.
-ARG SERVICE
-RUN test -n "$SERVICE" || (echo "build with --build-arg SERVICE=<name>" >&2 && exit 1)
 ENV PNPM_HOME=/pnpm \
     PATH=/pnpm:$PATH \
     npm_config_store_dir=/pnpm/store \
@@ -37,6 +34,12 @@ RUN --mount=type=cache,id=mesh-pnpm-store,target=/pnpm/store \
 COPY . .
 RUN --mount=type=cache,id=mesh-pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --offline
+# The service to build: gateway, order, payment, inventory or notification. Declared only here,
+# after the steps every service shares: a build argument is part of the cache key of each RUN
+# after its ARG, so declared earlier it would make the five builds of `docker compose up
+# --build` install the workspace five times instead of sharing one set of layers.
+ARG SERVICE
+RUN test -n "$SERVICE" || (echo "build with --build-arg SERVICE=<name>" >&2 && exit 1)
 # The service and, first, the workspace packages it depends on (the trailing ... selects them).
 RUN pnpm --filter "@mesh/${SERVICE}..." run build
 # pnpm 10's `deploy` wants inject-workspace-packages; --legacy deploys this workspace as it is

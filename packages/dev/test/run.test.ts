@@ -156,7 +156,7 @@ describe('scripts/run.sh: Mesh run natively', () => {
       async () => {
         const text = await (await fetch(metrics)).text();
         const names = new Set(
-          [...text.matchAll(/^traces_span_metrics_calls_total\{[^}]*service_name="([^"]+)"/gm)].map(
+          [...text.matchAll(/^traces_spanmetrics_calls_total\{[^}]*service_name="([^"]+)"/gm)].map(
             (match) => match[1],
           ),
         );

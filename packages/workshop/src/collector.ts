@@ -11,6 +11,45 @@ import { runTool, toolPath } from './tools';
 export const COLLECTOR_CONFIG = repoPath('infra', 'otel-collector', 'config.yaml');
 /** The builder manifest that pins the collector's components. */
 export const COLLECTOR_MANIFEST = repoPath('infra', 'otel-collector', 'builder-config.yaml');
+/** The consumer-lag scrape compose merges over config.yaml (its receiver is not in the build). */
+export const COLLECTOR_KAFKA_CONFIG = repoPath('infra', 'otel-collector', 'kafka.yaml');
+
+type ConfigSection = Record<string, unknown>;
+interface PipelineConfig {
+  receivers?: string[];
+  processors?: string[];
+  exporters?: string[];
+}
+
+/**
+ * A copy of a collector configuration in which the receiver `receiverId` is replaced by
+ * `standIn` (id and settings) in `receivers` and in every pipeline that uses it. How the tests
+ * run a configuration whose receiver the built collector lacks: everything after the receiver
+ * stays as written. Throws when no pipeline uses the receiver, so the swap cannot be a no-op.
+ */
+export function withReceiverStandIn(
+  config: Record<string, unknown>,
+  receiverId: string,
+  standIn: { id: string; settings: unknown },
+): Record<string, unknown> {
+  const copy = structuredClone(config);
+  const receivers = (copy.receivers ?? {}) as ConfigSection;
+  if (!(receiverId in receivers)) throw new Error(`no receiver ${receiverId} to stand in for`);
+  delete receivers[receiverId];
+  receivers[standIn.id] = standIn.settings;
+  const pipelines = ((copy.service as ConfigSection | undefined)?.pipelines ?? {}) as Record<
+    string,
+    PipelineConfig
+  >;
+  let swapped = 0;
+  for (const pipeline of Object.values(pipelines)) {
+    if (!pipeline.receivers?.includes(receiverId)) continue;
+    pipeline.receivers = pipeline.receivers.map((id) => (id === receiverId ? standIn.id : id));
+    swapped += 1;
+  }
+  if (swapped === 0) throw new Error(`no pipeline uses the receiver ${receiverId}`);
+  return copy;
+}
 
 /** A free TCP port on 127.0.0.1 (free when asked; bind it soon). */
 export function freePort(): Promise<number> {

@@ -27,6 +27,8 @@ export interface ComposeService {
   deploy?: { resources?: { limits?: { memory?: string | number } } };
   mem_limit?: string | number;
   restart?: string;
+  /** How long `docker compose stop`/`down` waits after SIGTERM before SIGKILL (default 10s). */
+  stop_grace_period?: string;
   profiles?: string[];
 }
 
@@ -147,4 +149,17 @@ export function buildArgsOf(service: ComposeService): Record<string, string> {
   const args = service.build.args ?? {};
   if (!Array.isArray(args)) return { ...args };
   return Object.fromEntries(args.map((entry) => entry.split('=', 2) as [string, string]));
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A compose duration ("1m30s", "5s", "500ms") in milliseconds. */
+export function durationMs(duration: string): number {
+  const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map(([part]) => part).join('') !== duration.trim())
+    throw new Error(`not a compose duration: "${duration}"`);
+  return parts.reduce(
+    (sum, [, value, unit]) => sum + Number(value) * (DURATION_UNITS[unit ?? ''] ?? 0),
+    0,
+  );
 }

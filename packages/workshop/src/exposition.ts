@@ -6,7 +6,7 @@
  */
 
 export interface Sample {
-  /** The series name as Prometheus stores it, e.g. traces_span_metrics_calls_total. */
+  /** The series name as Prometheus stores it, e.g. traces_spanmetrics_calls_total. */
   name: string;
   labels: Record<string, string>;
   value: number;

@@ -157,3 +157,25 @@ export function prometheusMetricNames(dashboard: Dashboard): string[] {
     ),
   ];
 }
+
+/**
+ * The Prometheus series Grafana's Tempo data source queries by fixed names for its "Service
+ * Graph" query type (no setting changes them), so the stack must produce exactly these:
+ * - the node graph: traces_service_graph_request_total, _failed_total and
+ *   _server_seconds_sum ("Service graph not displaying" in
+ *   https://grafana.com/docs/grafana/latest/datasources/tempo/troubleshooting/);
+ * - the table of the Service Graph view: traces_spanmetrics_calls_total for rate and errors,
+ *   and the latency histogram for duration, which the troubleshooting page names
+ *   traces_spanmetrics_latency_bucket and the service-graph page
+ *   (https://grafana.com/docs/grafana/latest/datasources/tempo/service-graph/)
+ *   traces_spanmetrics_duration_seconds_bucket; both are required, so the table fills whichever
+ *   name this Grafana release queries.
+ */
+export const TEMPO_SERVICE_GRAPH_SERIES: readonly string[] = [
+  'traces_service_graph_request_total',
+  'traces_service_graph_request_failed_total',
+  'traces_service_graph_request_server_seconds_sum',
+  'traces_spanmetrics_calls_total',
+  'traces_spanmetrics_latency_bucket',
+  'traces_spanmetrics_duration_seconds_bucket',
+];

@@ -4,6 +4,7 @@ export * from './dockerfile';
 export * from './exposition';
 export * from './grafana';
 export * from './k6-metrics';
+export * from './kafka-metrics';
 export * from './promql';
 export * from './repo';
 export * from './tools';

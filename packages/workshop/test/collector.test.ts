@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { API_KEY, type Stack, startStack } from '@mesh/e2e';
 import {
   type CapturedLog,
@@ -8,15 +10,23 @@ import {
   startOtlpCapture,
 } from '@mesh/otlp-capture';
 import { startKafka, startPostgres, startRedis, uniqueName } from '@mesh/testkit';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import {
   argDefault,
   builtComponents,
   COLLECTOR_CONFIG,
+  COLLECTOR_KAFKA_CONFIG,
   COLLECTOR_MANIFEST,
+  COMPONENT_KINDS,
   configuredComponents,
+  environmentOf,
   freePort,
+  KAFKAMETRICS_CONSUMER_METRICS,
+  KAFKAMETRICS_SCRAPERS,
+  KAFKAMETRICS_SETTINGS,
+  loadCompose,
   loadDashboards,
+  metricNames,
   parseExposition,
   prometheusMetricNames,
   type RunningCollector,
@@ -25,10 +35,14 @@ import {
   type Sample,
   seriesNames,
   startCollector,
+  TEMPO_SERVICE_GRAPH_SERIES,
   validateCollectorConfig,
+  withReceiverStandIn,
 } from '../src';
 import {
+  failedCallRequest,
   logsRequest,
+  metricsRequest,
   randomSpanId,
   randomTraceId,
   sendOtlpJson,
@@ -51,6 +65,20 @@ const SNAPSHOT_FILE = repoPath('packages', 'workshop', 'test', 'fixtures', 'expo
 const UPDATE_SNAPSHOT = process.env.MESH_UPDATE_METRICS_SNAPSHOT === '1';
 
 const collectorConfig = parse(readFileSync(COLLECTOR_CONFIG, 'utf8')) as Record<string, unknown>;
+const kafkaConfig = parse(readFileSync(COLLECTOR_KAFKA_CONFIG, 'utf8')) as Record<string, unknown>;
+
+/** kafka.yaml with its kafkametrics receiver replaced by an OTLP/HTTP receiver on `endpoint`. */
+const kafkaConfigWithStandIn = (endpoint: string) =>
+  withReceiverStandIn(kafkaConfig, 'kafkametrics', {
+    id: 'otlp/kafkametrics_stand_in',
+    settings: { protocols: { http: { endpoint } } },
+  });
+
+/** The Kafka dashboard's Prometheus queries that read the kafkametrics receiver's series. */
+const kafkaDashboard = loadDashboards().find((dashboard) => dashboard.file === 'kafka.json');
+const brokerQueries = (kafkaDashboard?.queries ?? []).filter((query) =>
+  metricNames(query.expr ?? '').some((name) => name.startsWith('kafka_')),
+);
 
 describe('infra/otel-collector/config.yaml and the collector built for it', () => {
   it('when otelcol validate reads the configuration as compose runs it, then it accepts it', () => {
@@ -61,15 +89,53 @@ describe('infra/otel-collector/config.yaml and the collector built for it', () =
   it('when a pipeline uses a component the collector was not built with, then validate rejects it', () => {
     const run = validateCollectorConfig([
       COLLECTOR_CONFIG,
-      'yaml:processors::transform::error_mode: ignore',
-      'yaml:service::pipelines::logs::processors: [memory_limiter, transform, batch]',
+      'yaml:processors::filter::error_mode: ignore',
+      'yaml:service::pipelines::logs::processors: [memory_limiter, filter, batch]',
     ]);
     expect(run.status).not.toBe(0);
-    expect(run.output).toMatch(/transform/);
+    expect(run.output).toMatch(/filter/);
+    // kafka.yaml as compose merges it is such a case: its receiver is in the image only
+    const kafka = validateCollectorConfig([COLLECTOR_CONFIG, COLLECTOR_KAFKA_CONFIG]);
+    expect(kafka.status).not.toBe(0);
+    expect(kafka.output).toMatch(/kafkametrics/);
   });
 
   it('when the collector is built, then it holds exactly the components config.yaml uses', () => {
     expect(builtComponents()).toEqual(configuredComponents(collectorConfig));
+  });
+
+  it('when compose merges kafka.yaml over it, with the receiver swapped for a stand-in, then otelcol validate accepts both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-otelcol-kafka-'));
+    try {
+      const overlay = join(dir, 'kafka.yaml');
+      writeFileSync(overlay, stringify(kafkaConfigWithStandIn('127.0.0.1:0')));
+      const run = validateCollectorConfig([COLLECTOR_CONFIG, overlay], { PATH: process.env.PATH });
+      expect({ status: run.status, output: run.output }).toEqual({ status: 0, output: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when kafka.yaml adds the consumer-lag scrape, then only its receiver is missing from the build, and it asks the compose broker with documented settings', () => {
+    const built = builtComponents();
+    const used = configuredComponents(kafkaConfig);
+    const unbuilt = COMPONENT_KINDS.flatMap((kind) =>
+      used[kind].filter((type) => !built[kind].includes(type)).map((type) => `${kind}/${type}`),
+    );
+    expect(unbuilt).toEqual(['receivers/kafkametrics']);
+
+    const receiver = (kafkaConfig.receivers as Record<string, Record<string, unknown>>)
+      .kafkametrics;
+    expect(
+      Object.keys(receiver ?? {}).filter((key) => !KAFKAMETRICS_SETTINGS.includes(key)),
+    ).toEqual([]);
+    expect(receiver?.scrapers).toEqual(['consumers']);
+    expect(KAFKAMETRICS_SCRAPERS).toEqual(expect.arrayContaining(['consumers']));
+    const kafka = environmentOf(loadCompose().services.kafka ?? {});
+    const advertised = kafka.KAFKA_ADVERTISED_LISTENERS?.split(',').map((listener) =>
+      listener.replace(/^\w+:\/\//, ''),
+    );
+    expect(advertised).toEqual(receiver?.brokers);
   });
 
   it('when the builder pins component versions, then they are the contrib image version compose runs', () => {
@@ -130,6 +196,7 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
   let tempo: RunningCollector;
   let stack: Stack;
   let otlpHttp: string;
+  let kafkametricsStandIn: string;
   let metricsUrl: string;
   let telemetryUrl: string;
   let traceId: string;
@@ -190,12 +257,14 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
       });
       cleanup.push(() => tempo.stop());
 
-      const [grpc, http, prometheus, telemetry, health] = await Promise.all(
-        [1, 2, 3, 4, 5].map(() => freePort()),
+      const [grpc, http, prometheus, telemetry, health, kafkaStandIn] = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map(() => freePort()),
       );
       collector = await startCollector({
         configs: [
           COLLECTOR_CONFIG,
+          // As compose runs it, with kafkametrics swapped for an OTLP stand-in (not in the build).
+          kafkaConfigWithStandIn(`127.0.0.1:${kafkaStandIn}`),
           {
             extensions: { health_check: { endpoint: `127.0.0.1:${health}` } },
             receivers: {
@@ -240,6 +309,7 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
       });
       cleanup.push(() => collector.stop());
       otlpHttp = `http://127.0.0.1:${http}`;
+      kafkametricsStandIn = `http://127.0.0.1:${kafkaStandIn}`;
       metricsUrl = `http://127.0.0.1:${prometheus}/metrics`;
       telemetryUrl = `http://127.0.0.1:${telemetry}/metrics`;
 
@@ -307,6 +377,34 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
         }),
       );
 
+      // A call that failed, so the service graph has a failed edge to count.
+      await sendOtlpJson(
+        otlpHttp,
+        'traces',
+        failedCallRequest({
+          client: 'workshop-caller',
+          server: 'workshop-callee',
+          traceId: randomTraceId(),
+        }),
+      );
+      // What the kafkametrics receiver reports for a group 42 messages behind, as documented.
+      await sendOtlpJson(
+        kafkametricsStandIn,
+        'metrics',
+        metricsRequest(
+          KAFKAMETRICS_CONSUMER_METRICS.map((metric) => ({
+            ...metric,
+            value: metric.name.includes('lag') ? 42 : 1,
+            attributes: Object.fromEntries(
+              metric.attributes.map((key) => [
+                key,
+                { group: 'notification', topic: 'mesh.orders', partition: 0 }[key],
+              ]),
+            ),
+          })),
+        ),
+      );
+
       // Tempo's side: all five services' spans in the order's trace (the notification's come
       // through Kafka, after the outbox relay), and the test's own span. Tail sampling holds
       // each trace for its decision_wait (5 s) first.
@@ -339,7 +437,9 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
           const ready =
             has('traces_service_graph_request_total', { client: 'gateway', server: 'order' }) &&
             has('traces_service_graph_request_total', { client: 'order', server: 'payment' }) &&
-            has('traces_span_metrics_calls_total', { service_name: 'notification' }) &&
+            has('traces_spanmetrics_calls_total', { service_name: 'notification' }) &&
+            has('traces_service_graph_request_failed_total', { server: 'workshop-callee' }) &&
+            has('kafka_consumer_group_lag_sum', { group: 'notification' }) &&
             has('mesh_notifications_total') &&
             has('mesh_inventory_stock');
           return ready ? samples : undefined;
@@ -447,12 +547,12 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
 
     it('when spans flow through, then span metrics count calls and time them per service', () => {
       for (const service of ['gateway', 'order', 'inventory', 'payment', 'notification']) {
-        const calls = samplesOf('traces_span_metrics_calls_total').filter(
+        const calls = samplesOf('traces_spanmetrics_calls_total').filter(
           (s) => s.labels.service_name === service,
         );
         expect({ service, calls: calls.length > 0 }).toEqual({ service, calls: true });
       }
-      const gatewayServer = samplesOf('traces_span_metrics_duration_seconds_bucket').filter(
+      const gatewayServer = samplesOf('traces_spanmetrics_duration_seconds_bucket').filter(
         (s) => s.labels.service_name === 'gateway' && s.labels.span_kind === 'SPAN_KIND_SERVER',
       );
       expect(gatewayServer.map((s) => s.labels.le)).toEqual(
@@ -467,7 +567,7 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
         async () => {
           await api('GET', '/api/products');
           const found = parseExposition(await scrape(metricsUrl)).find(
-            (s) => s.name === 'traces_span_metrics_duration_seconds_bucket' && s.exemplar?.trace_id,
+            (s) => s.name === 'traces_spanmetrics_duration_seconds_bucket' && s.exemplar?.trace_id,
           );
           return found?.exemplar;
         },
@@ -494,6 +594,56 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
       expect(
         samplesOf('traces_service_graph_request_server_seconds_bucket').length,
       ).toBeGreaterThan(0);
+    });
+
+    it("then every series Grafana's Tempo data source queries for the service graph and its table is exported", () => {
+      const exported = new Set(applicationMetrics.map((sample) => sample.name));
+      expect(TEMPO_SERVICE_GRAPH_SERIES.filter((name) => !exported.has(name))).toEqual([]);
+      // the table's two latency names are one histogram: same buckets, same counts
+      const buckets = (name: string) =>
+        samplesOf(name)
+          .filter((s) => s.labels.service_name === 'gateway')
+          .map((s) => `${s.labels.span_name} ${s.labels.le} ${s.value}`)
+          .sort();
+      expect(buckets('traces_spanmetrics_latency_bucket')).toEqual(
+        buckets('traces_spanmetrics_duration_seconds_bucket'),
+      );
+    });
+
+    it('when the kafkametrics receiver reports a lagging group, then Prometheus gets its lag in messages, per group', () => {
+      const lag = (name: string) =>
+        samplesOf(name).map((s) => ({
+          group: s.labels.group,
+          topic: s.labels.topic,
+          lag: s.value,
+        }));
+      expect(lag('kafka_consumer_group_lag_sum')).toEqual([
+        { group: 'notification', topic: 'mesh.orders', lag: 42 },
+      ]);
+      expect(lag('kafka_consumer_group_lag')).toEqual([
+        { group: 'notification', topic: 'mesh.orders', lag: 42 },
+      ]);
+      // counts and positions, not ratios (what the documented unit "1" on a gauge would make)
+      expect(
+        applicationMetrics
+          .filter((s) => s.name.startsWith('kafka_'))
+          .map((s) => s.name)
+          .sort(),
+      ).toEqual([
+        'kafka_consumer_group_lag',
+        'kafka_consumer_group_lag_sum',
+        'kafka_consumer_group_members',
+        'kafka_consumer_group_offset',
+        'kafka_consumer_group_offset_sum',
+      ]);
+    });
+
+    it("then the Kafka dashboard's consumer-lag panels read series the receiver's data becomes", () => {
+      const lagPanels = brokerQueries.filter((query) => /lag/i.test(query.where));
+      expect(lagPanels.map((query) => query.where)).toContain('Consumer lag per group');
+      const exported = new Set(applicationMetrics.map((sample) => sample.name));
+      const read = brokerQueries.flatMap((query) => metricNames(query.expr ?? ''));
+      expect(read.filter((name) => !exported.has(name))).toEqual([]);
     });
 
     it('then the business metrics arrive under their Prometheus names, per service (job)', () => {

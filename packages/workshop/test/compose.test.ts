@@ -10,6 +10,7 @@ import {
   type ComposeService,
   dependenciesOf,
   dockerfileOf,
+  durationMs,
   environmentOf,
   loadCompose,
   memoryLimitOf,
@@ -287,6 +288,20 @@ describe('infra/docker/service.Dockerfile', () => {
       expect(from).toMatch(/^node:\$\{NODE_VERSION\}-bookworm-slim AS \w+$/);
   });
 
+  it('when compose builds the five services, then the steps they share come before ARG SERVICE, so the five builds share them', () => {
+    // A build argument joins the cache key of every RUN after its ARG: any shared step declared
+    // after ARG SERVICE is run once per service.
+    const build = dockerfile.slice(0, dockerfile.map((i) => i.instruction).lastIndexOf('FROM'));
+    const declared = build.findIndex((i) => i.instruction === 'ARG' && i.args === 'SERVICE');
+    expect(declared).toBeGreaterThan(0);
+    const usesService = (i: (typeof build)[number]) => /\$\{?SERVICE\b/.test(i.args);
+    expect(build.slice(0, declared).filter(usesService)).toEqual([]);
+    expect(build.slice(declared + 1).filter((i) => !usesService(i))).toEqual([]);
+    expect(build.slice(0, declared).map((i) => i.args)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/pnpm install --frozen-lockfile/)]),
+    );
+  });
+
   it('when the image is assembled, then the service is deployed with production dependencies only', () => {
     expect(dockerfile.some((i) => i.instruction === 'ARG' && i.args === 'SERVICE')).toBe(true);
     const deploy = dockerfile.find((i) => i.instruction === 'RUN' && i.args.includes(' deploy '));
@@ -335,12 +350,79 @@ describe('docker-compose.yml: load tests and Grafana', () => {
     );
   });
 
-  it('when someone opens Grafana without logging in, then they can only view', () => {
+  it('when someone opens Grafana without logging in, then they get Editor: the least role with Explore, never Admin', () => {
+    // Grafana >= 12 opens Explore to Editor and Admin only (viewers_can_edit is gone), and the
+    // workshop is done in Explore; Grafana is published on 127.0.0.1 only.
     const env = environmentOf(compose.services.grafana ?? {});
     expect(env).toMatchObject({
       GF_AUTH_ANONYMOUS_ENABLED: 'true',
-      GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer',
+      GF_AUTH_ANONYMOUS_ORG_ROLE: 'Editor',
     });
+    expect(env.GF_USERS_VIEWERS_CAN_EDIT).toBeUndefined();
+    expect(publishedPorts(compose.services.grafana ?? {}).map((port) => port.hostIp)).toEqual([
+      '127.0.0.1',
+    ]);
     expect(env.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:-.+\}$/);
+  });
+});
+
+describe('docker-compose.yml: the broker, the collector and Tempo', () => {
+  const kafka = compose.services.kafka ?? {};
+  const kafkaEnv = environmentOf(kafka);
+
+  it('when Docker checks the broker every few seconds, then the check starts no JVM beside it', () => {
+    // Kafka's CLI tools (/opt/kafka/bin/*.sh) each start a JVM of ~90 MB inside the broker's limit.
+    const test = [kafka.healthcheck?.test ?? []].flat().join(' ');
+    expect(test).not.toMatch(/\/opt\/kafka\/bin|kafka-[\w-]+\.sh|\bjava\b/);
+    // and it asks the listener the other containers use
+    const port = /:(\d+)$/.exec(kafkaEnv.KAFKA_ADVERTISED_LISTENERS ?? '')?.[1];
+    expect(kafka.healthcheck?.test).toEqual(['CMD', 'bash', '-c', `: </dev/tcp/127.0.0.1/${port}`]);
+  });
+
+  it('when the collector starts in compose, then it merges kafka.yaml over config.yaml and waits for the broker it scrapes', () => {
+    const collector = compose.services['otel-collector'] ?? {};
+    expect(collector.command).toEqual([
+      '--config=/etc/otelcol-contrib/config.yaml',
+      '--config=/etc/otelcol-contrib/kafka.yaml',
+    ]);
+    expect(bindMounts(collector)).toEqual(
+      expect.arrayContaining([
+        {
+          source: './infra/otel-collector/config.yaml',
+          target: '/etc/otelcol-contrib/config.yaml',
+        },
+        { source: './infra/otel-collector/kafka.yaml', target: '/etc/otelcol-contrib/kafka.yaml' },
+      ]),
+    );
+    expect(dependenciesOf(collector).kafka).toBe('service_healthy');
+  });
+
+  it('when the stack goes down, then Tempo, whose shutdown outlasts SIGTERM by minutes, is killed within 10 s', () => {
+    const grace = compose.services.tempo?.stop_grace_period;
+    expect(grace).toBeDefined();
+    expect(durationMs(grace ?? '')).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe('infra/tempo/tempo.yaml: the check command in its header', () => {
+  const header = readFileSync(repoPath('infra', 'tempo', 'tempo.yaml'), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('#'))
+    .join('\n');
+  const command = /`(docker run [^`]+)`/.exec(header)?.[1] ?? '';
+  const tempo = compose.services.tempo ?? {};
+
+  it('when someone runs it, then it checks the file compose mounts, with the image compose runs', () => {
+    expect(command).toContain(` ${tempo.image} `);
+    const mount = bindMounts(tempo).find((m) => m.source === './infra/tempo/tempo.yaml');
+    expect(command).toContain(`-config.file=${mount?.target}`);
+  });
+
+  it('when it asks Tempo to verify, then every -config.* flag carries its value after =', () => {
+    // Tempo parses its command line twice; in the second pass the -config.* flags take a value,
+    // so a bare `-config.verify` stops with "flag needs an argument" (cmd/tempo/main.go).
+    const flags = command.split(/\s+/).filter((word) => word.startsWith('-config.'));
+    expect(flags).toContain('-config.verify=true');
+    expect(flags.filter((flag) => !flag.includes('='))).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import {
   metricNames,
   prometheusMetricNames,
   repoPath,
+  TEMPO_SERVICE_GRAPH_SERIES,
 } from '../src';
 
 /*
@@ -98,6 +99,11 @@ describe('Grafana data sources (infra/grafana/provisioning/datasources)', () => 
     }
   });
 
+  it("when Explore draws Tempo's service graph and its table, then every series the data source queries is produced", () => {
+    expect(byUid.get('tempo')?.jsonData?.serviceMap?.datasourceUid).toBe('prometheus');
+    expect(TEMPO_SERVICE_GRAPH_SERIES.filter((name) => !produced.has(name))).toEqual([]);
+  });
+
   it('when a log line or an exemplar carries a trace id, then it links to the trace in Tempo', () => {
     expect(byUid.get('loki')?.jsonData?.derivedFields).toEqual([
       expect.objectContaining({
@@ -144,6 +150,13 @@ describe('Grafana dashboards (infra/grafana/dashboards)', () => {
       'service-overview.json',
     ]);
     expect(new Set(dashboards.map((d) => d.uid)).size).toBe(dashboards.length);
+  });
+
+  it('when the Kafka dashboard loads, then it shows consumer lag per group, from the broker', () => {
+    const kafka = dashboards.find((d) => d.file === 'kafka.json');
+    const lag = kafka?.queries.find((query) => query.where === 'Consumer lag per group');
+    expect(lag?.datasource?.uid).toBe('prometheus');
+    expect(lag?.expr).toMatch(/^sum by \(group\) \(kafka_consumer_group_lag(_sum)?\)$/);
   });
 
   describe.each(dashboards.map((d) => [d.title, d] as const))('%s', (_, dashboard) => {

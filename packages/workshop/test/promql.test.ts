@@ -4,9 +4,9 @@ describe('metric names in PromQL (what the dashboard checks rely on)', () => {
   it('when a query aggregates, groups and takes quantiles, then only the metrics are names', () => {
     expect(
       metricNames(
-        'histogram_quantile(0.95, sum by (le, service_name) (rate(traces_span_metrics_duration_seconds_bucket{span_kind="SPAN_KIND_SERVER", service_name=~"$service"}[$__rate_interval])))',
+        'histogram_quantile(0.95, sum by (le, service_name) (rate(traces_spanmetrics_duration_seconds_bucket{span_kind="SPAN_KIND_SERVER", service_name=~"$service"}[$__rate_interval])))',
       ),
-    ).toEqual(['traces_span_metrics_duration_seconds_bucket']);
+    ).toEqual(['traces_spanmetrics_duration_seconds_bucket']);
   });
 
   it('when a query combines metrics with operators and offsets, then it finds each of them', () => {
@@ -22,8 +22,8 @@ describe('metric names in PromQL (what the dashboard checks rely on)', () => {
   });
 
   it('when a Grafana variable query lists label values, then the metric is the first argument', () => {
-    expect(metricNames('label_values(traces_span_metrics_calls_total, service_name)')).toEqual([
-      'traces_span_metrics_calls_total',
+    expect(metricNames('label_values(traces_spanmetrics_calls_total, service_name)')).toEqual([
+      'traces_spanmetrics_calls_total',
     ]);
   });
 });

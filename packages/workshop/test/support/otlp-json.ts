@@ -61,6 +61,35 @@ export function traceRequest(options: {
   };
 }
 
+/**
+ * A call from `client` to `server` that failed: the client's CLIENT span and, as its child, the
+ * server's SERVER span, both with status ERROR. The pair a service graph counts as a failed edge.
+ */
+export function failedCallRequest(options: { client: string; server: string; traceId: string }) {
+  const end = BigInt(Date.now()) * 1_000_000n;
+  const clientSpanId = randomSpanId();
+  const span = (kind: number, spanId: string, parentSpanId?: string) => ({
+    traceId: options.traceId,
+    spanId,
+    ...(parentSpanId ? { parentSpanId } : {}),
+    name: 'POST /fail',
+    kind,
+    startTimeUnixNano: String(end - 5_000_000n),
+    endTimeUnixNano: String(end),
+    status: { code: 2 }, // ERROR
+  });
+  const side = (serviceName: string, spans: unknown[]) => ({
+    resource: resource(serviceName),
+    scopeSpans: [{ scope: { name: 'mesh-workshop-test' }, spans }],
+  });
+  return {
+    resourceSpans: [
+      side(options.client, [span(3 /* CLIENT */, clientSpanId)]),
+      side(options.server, [span(2 /* SERVER */, randomSpanId(), clientSpanId)]),
+    ],
+  };
+}
+
 /** One log record of `serviceName` inside the given span, as an ExportLogsServiceRequest. */
 export function logsRequest(options: {
   serviceName: string;
@@ -96,8 +125,60 @@ export function logsRequest(options: {
   };
 }
 
+/**
+ * One data point of each metric, with attributes and units as given, as an
+ * ExportMetricsServiceRequest without a service: what a receiver in the collector itself (not a
+ * service) produces. Sums are cumulative and not monotonic, like the counts of things a scraper
+ * reports.
+ */
+export function metricsRequest(
+  metrics: readonly {
+    name: string;
+    unit: string;
+    type: 'gauge' | 'sum';
+    value: number;
+    attributes: Attributes;
+  }[],
+) {
+  const now = String(BigInt(Date.now()) * 1_000_000n);
+  const point = (value: number, attributes: Attributes) => ({
+    timeUnixNano: now,
+    asInt: String(value),
+    attributes: keyValues(attributes),
+  });
+  return {
+    resourceMetrics: [
+      {
+        resource: { attributes: [] },
+        scopeMetrics: [
+          {
+            scope: { name: 'mesh-workshop-test' },
+            metrics: metrics.map(({ name, unit, type, value, attributes }) =>
+              type === 'gauge'
+                ? { name, unit, gauge: { dataPoints: [point(value, attributes)] } }
+                : {
+                    name,
+                    unit,
+                    sum: {
+                      aggregationTemporality: 2, // CUMULATIVE
+                      isMonotonic: false,
+                      dataPoints: [point(value, attributes)],
+                    },
+                  },
+            ),
+          },
+        ],
+      },
+    ],
+  };
+}
+
 /** POSTs an OTLP/JSON request to `<endpoint>/v1/<signal>` and fails unless it is accepted. */
-export async function sendOtlpJson(endpoint: string, signal: 'traces' | 'logs', body: unknown) {
+export async function sendOtlpJson(
+  endpoint: string,
+  signal: 'traces' | 'logs' | 'metrics',
+  body: unknown,
+) {
   const response = await fetch(`${endpoint}/v1/${signal}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
