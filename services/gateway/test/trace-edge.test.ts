@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { join } from 'node:path';
 import { type OtlpCapture, startOtlpCapture } from '@mesh/otlp-capture';
 import { eventually, type FakeService, freePort, startRedis, type TestRedis } from '@mesh/testkit';
@@ -11,6 +12,36 @@ const UNTRUSTED_KEY = 'partner-key';
 const ORDER = { customerId: 'c-1', items: [{ sku: 'MUG-BLUE-350', quantity: 1 }] };
 
 const traceparent = (flags: string) => `00-${CLIENT_TRACE}-${CLIENT_SPAN}-${flags}`;
+
+/**
+ * A request exactly as given, through node:http: in a jest worker where another test file ran
+ * the SDK, fetch stays instrumented and would add a traceparent of its own.
+ */
+function send(
+  url: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const outgoing = request(
+      url,
+      {
+        method: payload === undefined ? 'GET' : 'POST',
+        headers:
+          payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers }),
+        );
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(payload);
+  });
+}
 
 /**
  * The gateway as a real process with the telemetry preload, as `pnpm start` runs it (from its
@@ -65,8 +96,8 @@ describe('trace context from outside the gateway', () => {
     await eventually(
       async () => {
         if (gateway.exitCode !== null) throw new Error(`gateway exited:\n${output.join('')}`);
-        const ready = await fetch(`${gatewayUrl}/readyz`).catch(() => undefined);
-        return ready?.ok ? true : undefined;
+        const ready = await send(`${gatewayUrl}/readyz`, {}).catch(() => undefined);
+        return ready?.status === 200 ? true : undefined;
       },
       'the gateway to be ready',
       { timeoutMs: 30_000, intervalMs: 100 },
@@ -85,14 +116,10 @@ describe('trace context from outside the gateway', () => {
   /** Places an order with these headers; returns the answer's trace id and what order received. */
   async function placeOrder(headers: Record<string, string>) {
     const before = order.callsTo('POST', '/orders').length;
-    const response = await fetch(`${gatewayUrl}/api/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(ORDER),
-    });
+    const response = await send(`${gatewayUrl}/api/orders`, headers, ORDER);
     expect(response.status).toBe(201);
     const received = order.callsTo('POST', '/orders')[before];
-    return { traceId: response.headers.get('x-trace-id'), received: received?.headers ?? {} };
+    return { traceId: String(response.headers['x-trace-id']), received: received?.headers ?? {} };
   }
 
   const serverSpanOf = (traceId: string) =>
@@ -112,7 +139,7 @@ describe('trace context from outside the gateway', () => {
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(traceId).not.toBe(CLIENT_TRACE);
     expect(received.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-    const server = await serverSpanOf(traceId ?? '');
+    const server = await serverSpanOf(traceId);
     expect(server.parentSpanId).toBeUndefined();
     expect(server.links).toEqual([{ traceId: CLIENT_TRACE, spanId: CLIENT_SPAN }]);
   });
@@ -125,15 +152,15 @@ describe('trace context from outside the gateway', () => {
     expect(traceId).not.toBe(CLIENT_TRACE);
     // Sampled (flags 01) on the way to order, and exported.
     expect(received.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-    await expect(serverSpanOf(traceId ?? '')).resolves.toMatchObject({ traceId });
+    await expect(serverSpanOf(traceId)).resolves.toMatchObject({ traceId });
   });
 
   it('when a request without a key carries a traceparent, then its refusal is traced in a trace of its own', async () => {
-    const response = await fetch(`${gatewayUrl}/api/orders/42`, {
-      headers: { traceparent: traceparent('01') },
+    const response = await send(`${gatewayUrl}/api/orders/42`, {
+      traceparent: traceparent('01'),
     });
     expect(response.status).toBe(401);
-    const traceId = response.headers.get('x-trace-id') ?? '';
+    const traceId = String(response.headers['x-trace-id']);
     expect(traceId).not.toBe(CLIENT_TRACE);
     const server = await serverSpanOf(traceId);
     expect(server.links).toEqual([{ traceId: CLIENT_TRACE, spanId: CLIENT_SPAN }]);
