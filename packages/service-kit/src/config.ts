@@ -48,10 +48,30 @@ export function bool(options: SettingOptions<boolean>): Setting<boolean> {
   return setting(envalidBool(options as never));
 }
 
+/** The user-info part of a URL anywhere in a text: `scheme://` up to the last `@` of the authority. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#"'@]*(?:@[^\s/?#"'@]*)*)@/gi;
+
+/**
+ * `text` with the credentials of any URL in it masked: `postgres://mesh:***@db/mesh`, and
+ * `redis://***@cache` when the user part alone is given (it may be a token). For messages that
+ * echo a setting, such as a bad DATABASE_URL, so that they can be logged.
+ */
+export function maskCredentials(text: string): string {
+  return text.replace(URL_CREDENTIALS, (_match, scheme: string, userInfo: string) => {
+    const colon = userInfo.indexOf(':');
+    return colon === -1 ? `${scheme}***@` : `${scheme}${userInfo.slice(0, colon)}:***@`;
+  });
+}
+
+/** The problems of a configuration, each naming a variable; URL credentials are masked. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    const masked = problems.map(maskCredentials);
+    super(`Invalid configuration:\n  ${masked.join('\n  ')}`);
     this.name = 'ConfigError';
+    this.problems = masked;
   }
 }
 

@@ -7,6 +7,7 @@ export {
   decimal,
   int,
   loadConfig,
+  maskCredentials,
   num,
   port,
   type Setting,

@@ -1,4 +1,6 @@
+import { types } from 'node:util';
 import { type Logger, shutdownTelemetry } from '@mesh/telemetry';
+import { maskCredentials } from './config';
 
 export interface ShutdownStep {
   /** For the log: "http server", "postgres pool". */
@@ -64,8 +66,36 @@ export function exitOnSignals(steps: ShutdownStep[], logger: Logger): void {
   process.on('SIGINT', onSignal);
 }
 
-/** For main.ts: logs a start failure (bad config, unreachable database) and exits non-zero. */
+/**
+ * `value` for the log with URL credentials masked in every string: an error's message, stack,
+ * own fields (Node's URL errors keep the input) and cause, copied with its prototype so the
+ * logger still names its type.
+ */
+function withoutCredentials(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return maskCredentials(value);
+  if (depth > 4) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutCredentials(item, depth + 1));
+  // isNativeError also knows errors made in another realm (a vm context, as under jest).
+  if (!(value instanceof Error || types.isNativeError(value))) return value;
+  const copy = Object.create(Object.getPrototypeOf(value)) as Error;
+  for (const key of Object.getOwnPropertyNames(value)) {
+    // V8 makes `stack` an accessor: read each field through the error, store it as data.
+    const field = (value as unknown as Record<string, unknown>)[key];
+    Object.defineProperty(copy, key, {
+      value: withoutCredentials(field, depth + 1),
+      enumerable: Object.getOwnPropertyDescriptor(value, key)?.enumerable ?? false,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy;
+}
+
+/**
+ * For main.ts: logs a start failure (bad config, unreachable database) and exits non-zero. A
+ * URL setting echoed in the error (a bad DATABASE_URL) is logged without its password.
+ */
 export function failStart(logger: Logger, error: unknown): never {
-  logger.fatal({ err: error }, 'failed to start');
+  logger.fatal({ err: withoutCredentials(error) }, 'failed to start');
   process.exit(1);
 }

@@ -8,6 +8,7 @@ import {
   kafkaSpec,
   loadConfig,
   logSpec,
+  maskCredentials,
   num,
   postgresSpec,
   redisSpec,
@@ -134,4 +135,36 @@ describe('shared specs', () => {
       expect(() => loadConfig(spec, { [name]: value })).toThrow(message);
     },
   );
+});
+
+describe('credentials in configuration errors', () => {
+  it('when a URL setting with a password is bad, then the ConfigError names it without the password', () => {
+    const spec = { ...postgresSpec('orders') };
+    let error: unknown;
+    try {
+      loadConfig(spec, { DATABASE_URL: 'postgres://mesh:s3cr3t@db host:5432/mesh' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { message, problems } = error as ConfigError;
+    expect(problems).toEqual([expect.stringContaining('postgres://mesh:***@db host:5432/mesh')]);
+    expect(message).toMatch(/^Invalid configuration:\n {2}DATABASE_URL: /);
+    expect(message).not.toContain('s3cr3t');
+  });
+
+  it.each([
+    ['postgres://mesh:s3cr3t@db:5432/mesh', 'postgres://mesh:***@db:5432/mesh'],
+    ['redis://:s3cr3t@cache:6379', 'redis://:***@cache:6379'],
+    ['https://tok3n@git.example/repo', 'https://***@git.example/repo'],
+    ['amqp://user:p@ss@broker/vhost', 'amqp://user:***@broker/vhost'],
+    [
+      'got "postgres://a:b@h/d" and "redis://c:d@h"',
+      'got "postgres://a:***@h/d" and "redis://c:***@h"',
+    ],
+    ['http://127.0.0.1:8081/orders?next=a@b', 'http://127.0.0.1:8081/orders?next=a@b'],
+    ['no url here: user@example.com', 'no url here: user@example.com'],
+  ])('when a text holds %j, then it reads %j', (text, masked) => {
+    expect(maskCredentials(text)).toBe(masked);
+  });
 });

@@ -10,3 +10,4 @@ export {
 export { createLogger, type Logger, type LoggerSettings } from './logger';
 export { type ShutdownResult, shutdownTelemetry } from './shutdown';
 export { inSpan, recordError, type SpanOptions } from './spans';
+export { type BaggageLimits, setTraceEdgePolicy, type TraceEdgePolicy } from './trace-edge';

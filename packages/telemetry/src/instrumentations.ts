@@ -9,6 +9,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { linkUntrustedCaller } from './edge-propagator';
 
 /** Probes and scrapes would otherwise start a trace every few seconds. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/livez', '/metrics']);
@@ -46,6 +47,8 @@ export function createInstrumentations(): Instrumentation[] {
     // Incoming and outgoing HTTP through node:http.
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (request: IncomingMessage) => isUntracedPath(request.url),
+      // A request from a caller the edge policy does not trust: link to the caller's trace.
+      requestHook: linkUntrustedCaller,
     }),
     // Outgoing HTTP through fetch.
     new UndiciInstrumentation(),

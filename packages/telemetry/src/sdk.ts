@@ -12,7 +12,9 @@ import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { EdgePropagator } from './edge-propagator';
 import { createInstrumentations } from './instrumentations';
+import { configuredPropagator } from './propagators';
 import { baseResource } from './resource';
 import { runningSdk, setRunningSdk } from './running-sdk';
 
@@ -54,8 +56,11 @@ function exportConfigured(signal: Signal, env: NodeJS.ProcessEnv): boolean {
 export function startTelemetry(overrides: TelemetryOverrides = {}, env = process.env): void {
   if (runningSdk()) return;
 
+  const propagator = configuredPropagator(env);
   const sdk = new NodeSDK({
     resource: baseResource(),
+    // The edge policy a service may register (setTraceEdgePolicy) is applied on extract.
+    textMapPropagator: propagator && new EdgePropagator(propagator),
     instrumentations: createInstrumentations(),
     spanProcessors:
       overrides.spanProcessors ??

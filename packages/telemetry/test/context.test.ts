@@ -11,7 +11,7 @@ describe('stored trace context', () => {
 
   it('when the context of an active span is captured and restored later, then new spans join that trace as its children', async () => {
     const tracer = trace.getTracer('test');
-    const baggage = propagation.createBaggage({ 'mesh.customer.id': { value: 'c-42' } });
+    const baggage = propagation.createBaggage({ 'session.id': { value: 's-42' } });
     let stored = {};
     let requestSpanId = '';
     context.with(propagation.setBaggage(context.active(), baggage), () => {
@@ -23,13 +23,13 @@ describe('stored trace context', () => {
     });
     expect(stored).toMatchObject({
       traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/),
-      baggage: 'mesh.customer.id=c-42',
+      baggage: 'session.id=s-42',
     });
 
     // A JSON round trip stands in for the database row of the outbox.
     const restored = JSON.parse(JSON.stringify(stored));
     withTraceContext(restored, () => {
-      expect(propagation.getActiveBaggage()?.getEntry('mesh.customer.id')?.value).toBe('c-42');
+      expect(propagation.getActiveBaggage()?.getEntry('session.id')?.value).toBe('s-42');
       tracer.startSpan('publish').end();
     });
     const [request, publish] = await telemetry.spans();

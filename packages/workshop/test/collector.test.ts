@@ -361,6 +361,7 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
             'mesh.payment.note': 'paid with card 4111 1111 1111 1111 exp 12/29',
             'mesh.card.number': 5555555555554444,
             'url.query': 'orderId=42&token=s3cr3t',
+            'mesh.customer.id': 'cust-4711',
             'mesh.order.id': 'order-42',
           },
         }),
@@ -499,6 +500,7 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
         'mesh.payment.note': 'paid with card **** exp 12/29',
         'mesh.card.number': '****',
         'url.query': 'orderId=42&****',
+        'mesh.customer.id': '****',
         // what is not secret passes untouched
         'mesh.order.id': 'order-42',
       });
@@ -511,6 +513,7 @@ describe('the collector running config.yaml, fed by the Mesh services', () => {
         '4111',
         '5555555555554444',
         's3cr3t',
+        'cust-4711',
       ]) {
         expect({ secret, leaked: exported.includes(secret) }).toEqual({ secret, leaked: false });
       }

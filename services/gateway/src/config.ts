@@ -97,17 +97,53 @@ const spec = {
     min: 1,
     default: 1_000,
     desc: 'Requests one keep-alive connection may carry before the gateway closes it',
+  // Trace context from outside is untrusted input (see trace-edge.ts).
+  TRACE_TRUSTED_API_KEYS: str({
+    default: '',
+    desc: 'Comma-separated API keys whose callers continue their own trace (traceparent with its sampled flag, and allow-listed baggage); each must be in API_KEYS. Default: every key of API_KEYS; "none": no caller. Production: only your own front ends',
+  }),
+  TRACE_BAGGAGE_KEYS: str({
+    default: '',
+    desc: 'Comma-separated baggage keys accepted from trusted callers; any other entry is dropped (default: none)',
+  }),
+  TRACE_BAGGAGE_MAX_ENTRIES: int({
+    min: 0,
+    default: 8,
+    desc: 'Most baggage entries kept from a trusted caller',
+  }),
+  TRACE_BAGGAGE_MAX_BYTES: int({
+    min: 0,
+    default: 1_024,
+    desc: 'Most bytes of baggage kept from a trusted caller (as sent on: key=value, comma-separated)',
   }),
 };
+
+/** A comma-separated setting as a list, trimmed, empty entries dropped. */
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+/** TRACE_TRUSTED_API_KEYS: unset trusts every accepted key, so k6 and the storefront keep their traces. */
+function trustedApiKeys(setting: string, apiKeys: string[]): string[] {
+  if (setting.trim() === '') return apiKeys;
+  if (setting.trim() === 'none') return [];
+  const trusted = list(setting);
+  if (trusted.some((key) => !apiKeys.includes(key))) {
+    // The key itself stays out of the message: it is a secret.
+    throw new ConfigError(['TRACE_TRUSTED_API_KEYS: every key must also be in API_KEYS']);
+  }
+  return trusted;
+}
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 /** Reads the configuration once at start; a missing or bad variable throws a ConfigError naming it. */
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
   const config = loadConfig(spec, env);
-  const apiKeys = config.API_KEYS.split(',')
-    .map((key) => key.trim())
-    .filter((key) => key !== '');
+  const apiKeys = list(config.API_KEYS);
   if (apiKeys.length === 0) throw new ConfigError(['API_KEYS: must name at least one key']);
   const slowestUpstreamMs = Math.max(
     config.ORDER_TIMEOUT_MS,
@@ -121,5 +157,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       `CONNECTION_TIMEOUT_MS: must be above the slowest upstream time limit (${slowestUpstreamMs} ms)`,
     ]);
   }
-  return { ...config, apiKeys };
+  return {
+    ...config,
+    apiKeys,
+    traceTrustedApiKeys: trustedApiKeys(config.TRACE_TRUSTED_API_KEYS, apiKeys),
+    traceBaggageKeys: list(config.TRACE_BAGGAGE_KEYS),
+  };
 }
