@@ -97,6 +97,7 @@ const spec = {
     min: 1,
     default: 1_000,
     desc: 'Requests one keep-alive connection may carry before the gateway closes it',
+  }),
   // Trace context from outside is untrusted input (see trace-edge.ts).
   TRACE_TRUSTED_API_KEYS: str({
     default: '',
