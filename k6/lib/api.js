@@ -2,7 +2,7 @@
 // and a traceparent of its own, is tagged with its route, and is checked by name. A failed check
 // or a slow request is logged with the request's trace id, to paste into Grafana (Explore →
 // Tempo) or to grep for in the services' logs (`trace_id`).
-import { check } from 'k6';
+import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { API_KEY, BASE_URL, LOG_LIMIT, SLOW_REQUEST_MS } from './config.js';
@@ -178,6 +178,21 @@ export function getOrder(placed) {
       body.history.length > 0,
   });
   return call;
+}
+
+/**
+ * An order answered 202 (its outcome was not decided within the request's deadline, e.g. a slow
+ * payment): read it back until it reaches a terminal state, a few seconds at most. Returns the
+ * last body read.
+ */
+export function followOrder(placed, terminalStates, attempts = 20) {
+  let body = placed;
+  for (let i = 0; i < attempts && !terminalStates.includes(body.status); i++) {
+    sleep(0.5);
+    const call = send(ROUTES.getOrder, 'GET', `/api/orders/${placed.id}`);
+    if (call.res.status === 200 && call.body) body = call.body;
+  }
+  return body;
 }
 
 /** GET /api/notifications?orderId=: what the customer was told (may still be on its way). */

@@ -15,6 +15,7 @@ import exec from 'k6/execution';
 import { Counter, Rate } from 'k6/metrics';
 import {
   forgetTraceId,
+  followOrder,
   getOrder,
   getProduct,
   listNotifications,
@@ -240,10 +241,12 @@ function checkout(catalogue, mix) {
   const placed = placeOrder(request, idempotencyKey);
   // The outcome is only checked for an order that was taken: a refused request is one failure.
   const taken = verify(placed, {
+    // 202: taken, with its outcome still being decided (the answer's Location follows it).
     'order placed': ({ res, body }) =>
-      res.status === 201 && body !== undefined && typeof body.id === 'string',
+      (res.status === 201 || res.status === 202) && body !== undefined && typeof body.id === 'string',
   });
   if (!taken) return;
+  if (placed.res.status === 202) placed.body = followOrder(placed.body, TERMINAL_STATES);
   verify(placed, {
     'order reached a terminal state': ({ body }) => TERMINAL_STATES.includes(body.status),
     ...(expected === undefined

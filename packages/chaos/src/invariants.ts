@@ -110,6 +110,8 @@ export function evaluateInvariants(state: MeshState, record: ScenarioRecord): Vi
     if (sent.status >= 200 && sent.status < 300) continue;
     const orderId = byCustomer.get(sent.customerId);
     if (!orderId || state.orders.get(orderId)?.status !== 'CONFIRMED') continue;
+    // The failure named the order (Location, `orderId`): the client can GET what happened.
+    if (sent.orderId === orderId) continue;
     // Without a key only an answer that said "failed" is a broken promise; a connection that
     // broke (status 0) told the client nothing, and only a key lets a client ask again.
     if (!sent.idempotencyKey && sent.status === 0) continue;

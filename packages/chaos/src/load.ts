@@ -40,6 +40,7 @@ export interface SentOrder {
   /** HTTP status, or 0 when no answer came (connection refused, client time-out). */
   status: number;
   retryAfter: string | null;
+  /** The order the answer names: a success's `id`, or a failure's `orderId`. */
   orderId: string | undefined;
   /** Set when no HTTP answer came. */
   error: string | undefined;
@@ -101,8 +102,15 @@ export async function sendOrder(
       signal: AbortSignal.timeout(settings.clientTimeoutMs ?? 30_000),
     });
     const text = await response.text();
+    // A success names its order as `id`; a failure after the gateway forwarded the request
+    // names it as `orderId` (problem+json), so the client can GET it.
     let orderId: string | undefined;
-    if (response.ok) orderId = (JSON.parse(text) as { id?: string }).id;
+    try {
+      const body = JSON.parse(text) as { id?: string; orderId?: string };
+      orderId = response.ok ? body.id : body.orderId;
+    } catch {
+      orderId = undefined;
+    }
     return {
       ...order,
       sentAt,

@@ -101,6 +101,12 @@ describe('the invariant checker', () => {
     expect(invariantsOf(soundState(), record)).toEqual([3]);
   });
 
+  it('when the failed answer named the order, then the client can find it without a key', () => {
+    const record = soundRecord();
+    record.sent[0] = sent(0, { status: 504, orderId: A, idempotencyKey: undefined });
+    expect(evaluateInvariants(soundState(), record)).toEqual([]);
+  });
+
   it('when a retry with the key finds that order, then a failed answer breaks nothing', () => {
     const record = soundRecord();
     record.sent[0] = sent(0, { status: 504, orderId: undefined });
