@@ -19,7 +19,8 @@ export interface ChargeOutcome {
  * is down. A repeated request gets the payment already made.
  */
 export function chargePayment(deps: PaymentDeps, request: ChargeRequest): Promise<ChargeOutcome> {
-  const attributes = { 'mesh.order.id': request.orderId, 'mesh.customer.id': request.customerId };
+  // The order id is the handle; customer ids are personal data and stay out of telemetry.
+  const attributes = { 'mesh.order.id': request.orderId };
   return inSpan(tracer, 'charge payment', { attributes }, async (span) => {
     const outcome = await chargeUnderLock(deps, request, span);
     span.setAttributes({
