@@ -1,25 +1,26 @@
 import { type Context, context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 
 /**
- * A W3C trace context as text, small enough to store in a database row: the transactional
- * outbox keeps one per event so the relay's later publish joins the request's trace.
- * https://www.w3.org/TR/trace-context/ and https://www.w3.org/TR/baggage/
+ * A trace context as text, small enough to store in a database row: the transactional outbox
+ * keeps one per event so the relay's later publish joins the request's trace. It holds the
+ * fields of the configured propagators: W3C by default, B3's too when OTEL_PROPAGATORS names it.
+ * https://www.w3.org/TR/trace-context/, https://www.w3.org/TR/baggage/,
+ * https://github.com/openzipkin/b3-propagation
  */
 export interface TraceCarrier {
   traceparent?: string;
   tracestate?: string;
   baggage?: string;
+  /** `b3`, or `x-b3-traceid` and its siblings. */
+  [field: string]: string | undefined;
 }
 
 /** The active (or given) context serialised by the configured propagators. */
 export function captureTraceContext(from: Context = context.active()): TraceCarrier {
   const carrier: Record<string, string> = {};
   propagation.inject(from, carrier);
-  const captured: TraceCarrier = {};
-  if (carrier.traceparent) captured.traceparent = carrier.traceparent;
-  if (carrier.tracestate) captured.tracestate = carrier.tracestate;
-  if (carrier.baggage) captured.baggage = carrier.baggage;
-  return captured;
+  // Only what the propagators wrote, and none of it empty.
+  return Object.fromEntries(Object.entries(carrier).filter(([, value]) => value !== ''));
 }
 
 /**

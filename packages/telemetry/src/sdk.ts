@@ -46,8 +46,8 @@ function exportConfigured(signal: Signal, env: NodeJS.ProcessEnv): boolean {
 
 /**
  * Starts the OpenTelemetry SDK for this process. Everything comes from the standard variables:
- * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_*`, `OTEL_TRACES_SAMPLER`
- * (+`_ARG`), `OTEL_PROPAGATORS`, `OTEL_SDK_DISABLED`, `OTEL_LOG_LEVEL`.
+ * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_*`, `OTEL_TRACES_SAMPLER`,
+ * `OTEL_TRACES_SAMPLER_ARG`, `OTEL_PROPAGATORS`, `OTEL_SDK_DISABLED`, `OTEL_LOG_LEVEL`.
  * https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/
  *
  * Idempotent: while an SDK runs, a second call changes nothing. `shutdownTelemetry` (from the
