@@ -35,6 +35,15 @@ export {
 } from './dead-letter-replay';
 export { AppError, type AppErrorOptions, toProblem } from './errors';
 export {
+  DEFAULT_FLAGS_FILE,
+  type FaultFlag,
+  type FaultFlags,
+  type Faults,
+  faultsSpec,
+  noFaults,
+  startFaults,
+} from './faults';
+export {
   type AppSettings,
   checkReadiness,
   type OptionalReadinessCheck,
