@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import type { Logger } from '@mesh/telemetry';
 import { FlagdProvider } from '@openfeature/flagd-provider';
 import { type Client, NOOP_PROVIDER, OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
-import { str } from './config';
 
 /*
  * Workshop faults: OpenFeature flags read by the flagd provider in its in-process mode from one
@@ -20,14 +18,6 @@ export interface FaultFlags {
   'payment-latency-ms': number;
   /** payment: share of charges the simulated processor declines, 0..1. */
   'payment-decline-rate': number;
-  /** order: the charge call to payment goes out without trace context. */
-  'broken-propagation-order-payment': boolean;
-  /** inventory: product reads skip the Redis cache. */
-  'inventory-cache-bypass': boolean;
-  /** inventory: share of reservations of the SKU below that fail, 0..1. */
-  'inventory-sku-error-rate': number;
-  /** inventory: the SKU whose reservations fail at inventory-sku-error-rate. */
-  'inventory-sku-error-sku': string;
 }
 
 export type FaultFlag = keyof FaultFlags;
@@ -36,33 +26,11 @@ type FlagsOfType<T> = { [K in FaultFlag]: FaultFlags[K] extends T ? K : never }[
 
 /** Reads the current value of a fault flag; evaluation is in-process and never throws. */
 export interface Faults {
-  /** Whether a boolean fault is switched on. */
-  enabled(flag: FlagsOfType<boolean>): Promise<boolean>;
   /** The value of a number flag, or `fallback` (the service's setting) while it is off. */
   number(flag: FlagsOfType<number>, fallback: number): Promise<number>;
-  /** The value of a string flag, or `fallback` while it is off. */
-  text(flag: FlagsOfType<string>, fallback: string): Promise<string>;
   /** Stops watching the file. */
   close(): Promise<void>;
 }
-
-/** The default flag file of a native run: infra/flags/mesh.flagd.json of this repository. */
-export const DEFAULT_FLAGS_FILE = join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'infra',
-  'flags',
-  'mesh.flagd.json',
-);
-
-export const faultsSpec = {
-  FLAGS_FILE: str({
-    default: DEFAULT_FLAGS_FILE,
-    desc: 'The workshop fault flags (flagd format), re-read when it changes; see `pnpm fault list`',
-  }),
-};
 
 let providers = 0;
 
@@ -96,9 +64,7 @@ export async function startFaults(settings: { file: string; logger: Logger }): P
   });
 
   return {
-    enabled: (flag) => client.getBooleanValue(flag, false),
     number: (flag, fallback) => client.getNumberValue(flag, fallback),
-    text: (flag, fallback) => client.getStringValue(flag, fallback),
     async close() {
       await OpenFeature.setProviderAndWait(domain, NOOP_PROVIDER);
       // Unwatches the file, whose poller would keep the process alive.
@@ -109,8 +75,6 @@ export async function startFaults(settings: { file: string; logger: Logger }): P
 
 /** Faults that stay off, for tests and tools that run without a flag file. */
 export const noFaults: Faults = {
-  enabled: async () => false,
   number: async (_flag, fallback) => fallback,
-  text: async (_flag, fallback) => fallback,
   close: async () => undefined,
 };
