@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ORDER_EVENTS_TOPIC } from '@mesh/contracts';
 import { bool, brokers, int, port, str, url } from './config';
 
@@ -82,3 +83,22 @@ export function kafkaConsumerSpec(groupId: string) {
     }),
   };
 }
+
+/** The flag file of a native run: infra/flags/mesh.flagd.json of this repository. */
+export const DEFAULT_FLAGS_FILE = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'infra',
+  'flags',
+  'mesh.flagd.json',
+);
+
+/** FLAGS_FILE, for a service with workshop faults (see startFaults()). */
+export const faultsSpec = {
+  FLAGS_FILE: str({
+    default: DEFAULT_FLAGS_FILE,
+    desc: 'The workshop fault flags (flagd format), re-read when it changes; see `pnpm fault list`',
+  }),
+};

@@ -16,6 +16,8 @@ export {
   url,
 } from './config';
 export {
+  DEFAULT_FLAGS_FILE,
+  faultsSpec,
   httpServerSpec,
   kafkaConsumerSpec,
   kafkaSpec,
@@ -34,6 +36,7 @@ export {
   runDeadLetterReplay,
 } from './dead-letter-replay';
 export { AppError, type AppErrorOptions, toProblem } from './errors';
+export { type FaultFlag, type FaultFlags, type Faults, noFaults, startFaults } from './faults';
 export {
   type AppSettings,
   checkReadiness,

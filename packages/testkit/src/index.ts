@@ -17,6 +17,7 @@ export {
   type Reply,
   startFakeService,
 } from './fake-service';
+export { type FlagFileCopy, flagFileCopy, REPOSITORY_FLAGS_FILE } from './flag-file';
 export { freePort, KAFKA_IMAGE, KAFKA_VERSION, startKafka, type TestKafka } from './kafka';
 export { type DedicatedKafka, startDedicatedKafka } from './kafka-dedicated';
 export { POSTGRES_IMAGE, startPostgres, type TestPostgres } from './postgres';

@@ -1,6 +1,7 @@
 import {
   configLoader,
   decimal,
+  faultsSpec,
   httpServerSpec,
   int,
   logSpec,
@@ -13,11 +14,12 @@ const spec = {
   ...logSpec,
   ...postgresSpec('payments'),
   ...redisSpec({ keyPrefix: 'payment:', purpose: 'for the per-order lock' }),
+  ...faultsSpec,
   PAYMENT_LATENCY_MS: int({
     min: 0,
     max: 60_000,
     default: 120,
-    desc: 'Mean latency of the simulated processor (ms)',
+    desc: 'Mean latency of the simulated processor (ms); the fault flag payment-latency-ms overrides it',
   }),
   PAYMENT_LATENCY_JITTER_MS: int({
     min: 0,
@@ -29,7 +31,7 @@ const spec = {
     min: 0,
     max: 1,
     default: 0.05,
-    desc: 'Share of charges the simulated processor declines, 0..1',
+    desc: 'Share of charges the simulated processor declines, 0..1; the fault flag payment-decline-rate overrides it',
   }),
   PAYMENT_LOCK_TTL_MS: int({
     min: 100,

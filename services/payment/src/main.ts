@@ -1,10 +1,17 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createPool, createRedis, exitOnSignals, failStart, migrate } from '@mesh/service-kit';
+import {
+  createPool,
+  createRedis,
+  exitOnSignals,
+  failStart,
+  migrate,
+  startFaults,
+} from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { buildApp } from './app';
 import { loadPaymentConfig } from './config';
-import { SimulatedPaymentProcessor } from './processor/payment-processor';
+import { simulatedProcessorWithFaults } from './processor/payment-processor';
 
 const SCHEMA = 'payments';
 
@@ -29,11 +36,15 @@ async function main(): Promise<void> {
     commandTimeoutMs: 1_000,
     fallback: 'charges rely on the database guard alone',
   });
-  const processor = new SimulatedPaymentProcessor({
-    latencyMs: config.PAYMENT_LATENCY_MS,
-    jitterMs: config.PAYMENT_LATENCY_JITTER_MS,
-    declineRate: config.PAYMENT_DECLINE_RATE,
-  });
+  const faults = await startFaults({ file: config.FLAGS_FILE, logger });
+  const processor = simulatedProcessorWithFaults(
+    {
+      latencyMs: config.PAYMENT_LATENCY_MS,
+      jitterMs: config.PAYMENT_LATENCY_JITTER_MS,
+      declineRate: config.PAYMENT_DECLINE_RATE,
+    },
+    faults,
+  );
 
   const app = buildApp({ pool, redis, processor, logger, lockTtlMs: config.PAYMENT_LOCK_TTL_MS });
   const server = app.listen(config.PORT, config.HOST);
@@ -46,6 +57,7 @@ async function main(): Promise<void> {
       { name: 'http server', close: () => new Promise((resolve) => server.close(resolve)) },
       { name: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) },
       { name: 'postgres pool', close: () => pool.end() },
+      { name: 'fault flags', close: () => faults.close() },
     ],
     logger,
   );
