@@ -1,6 +1,6 @@
 import { createLogger } from '@mesh/telemetry';
+import { capturedLogger } from '@mesh/telemetry-testing';
 import { failStart, loadConfig, postgresSpec, redisSpec, shutdown } from '../src';
-import { capturedLogger } from './support/captured-logger';
 
 const logger = createLogger({ level: 'silent' });
 

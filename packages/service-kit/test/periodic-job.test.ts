@@ -1,5 +1,5 @@
+import { capturedLogger } from '@mesh/telemetry-testing';
 import { startPeriodicJob } from '../src';
-import { capturedLogger } from './support/captured-logger';
 
 const until = async (condition: () => boolean, timeoutMs = 3_000) => {
   const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
+import { capturedLogger } from '@mesh/telemetry-testing';
 import { startRedis, type TestRedis } from '@mesh/testkit';
 import { createRedis } from '../src';
-import { capturedLogger } from './support/captured-logger';
 
 describe('createRedis', () => {
   let server: TestRedis;

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import { Writable } from 'node:stream';
 import type { Redis } from '@mesh/service-kit';
 import { createLogger, type Logger } from '@mesh/telemetry';
+import { capturedLogger as captureLogLines } from '@mesh/telemetry-testing';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app';
 import { loadGatewayConfig } from '../../src/config';
@@ -82,22 +82,7 @@ export function countingMetrics(): GatewayMetrics & { counts: Record<string, num
   };
 }
 
-export interface LogLine {
-  level: string;
-  msg: string;
-  [field: string]: unknown;
-}
+export type { LogLine } from '@mesh/telemetry-testing';
 
-/** A logger whose JSON lines are kept in `lines`, for tests that assert what was logged. */
-export function capturedLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) {
-        if (line.trim() !== '') lines.push(JSON.parse(line) as LogLine);
-      }
-      done();
-    },
-  });
-  return { logger: createLogger({ name: 'gateway', level, destination }), lines };
-}
+/** A logger named like the gateway's, whose JSON lines are kept for assertions. */
+export const capturedLogger = (level = 'debug') => captureLogLines(level, 'gateway');

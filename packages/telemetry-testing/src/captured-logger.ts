@@ -8,7 +8,12 @@ export interface LogLine {
 }
 
 /** A logger whose JSON lines are kept in `lines`, for tests that assert what was logged. */
-export function capturedLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {
+export interface CapturedLogger {
+  logger: Logger;
+  lines: LogLine[];
+}
+
+export function capturedLogger(level = 'debug', name?: string): CapturedLogger {
   const lines: LogLine[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -18,5 +23,5 @@ export function capturedLogger(level = 'debug'): { logger: Logger; lines: LogLin
       done();
     },
   });
-  return { logger: createLogger({ level, destination }), lines };
+  return { logger: createLogger({ name, level, destination }), lines };
 }
