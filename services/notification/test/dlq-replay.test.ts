@@ -3,37 +3,20 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deadLetterTopic, type OrderEvent } from '@mesh/contracts';
-import {
-  type BackgroundConsumer,
-  createKafka,
-  createPool,
-  type Kafka,
-  migrate,
-  type Pool,
-} from '@mesh/service-kit';
+import type { Kafka, Pool } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
-import {
-  eventually,
-  startKafka,
-  startPostgres,
-  type TestKafka,
-  type TestPostgres,
-  uniqueName,
-} from '@mesh/testkit';
-import { metrics } from '@opentelemetry/api';
+import { eventually, type TestKafka, uniqueName } from '@mesh/testkit';
 import type { Email, EmailProvider } from '../src/domain/email-provider';
-import { startOrderEventsConsumer } from '../src/messaging/order-events.consumer';
-import { createNotificationMetrics } from '../src/metrics';
+import { type ConsumerUnderTest, startConsumerUnderTest } from './support/consumer';
 
 const run = promisify(execFile);
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 describe('dlq:replay: dead-lettered order events sent back (real Kafka and PostgreSQL)', () => {
-  let postgres: TestPostgres;
+  let under: ConsumerUnderTest;
   let broker: TestKafka;
   let pool: Pool;
   let kafka: Kafka;
-  let consumer: BackgroundConsumer;
   const topic = uniqueName('order-events');
   const groupId = uniqueName('notification');
   const sent: Email[] = [];
@@ -47,32 +30,18 @@ describe('dlq:replay: dead-lettered order events sent back (real Kafka and Postg
   };
 
   beforeAll(async () => {
-    [postgres, broker] = await Promise.all([startPostgres(), startKafka()]);
-    await migrate({
-      databaseUrl: postgres.url,
-      schema: 'notifications',
-      dir: join(__dirname, '..', 'migrations'),
-      logger,
-    });
-    pool = createPool(postgres.url, { applicationName: 'test', schema: 'notifications', logger });
-    kafka = createKafka({ clientId: 'dlq-replay-test', brokers: broker.brokers, logger });
-    consumer = startOrderEventsConsumer({
-      kafka,
+    under = await startConsumerUnderTest({
       topic,
       groupId,
-      maxAttempts: 1,
-      pool,
       email,
+      maxAttempts: 1,
+      clientId: 'dlq-replay-test',
       logger,
-      metrics: createNotificationMetrics(metrics.getMeter('@mesh/notification')),
-      topicLayout: { numPartitions: 1, replicationFactor: 1 },
     });
-    await consumer.started;
+    ({ broker, pool, kafka } = under);
   });
   afterAll(async () => {
-    await consumer?.stop();
-    await pool?.end();
-    await Promise.all([postgres?.stop(), broker?.stop()]);
+    await under?.stop();
   });
 
   /** Runs the command as a person would, with the service's variables; returns its summary. */

@@ -1,30 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { DEAD_LETTER_HEADERS, deadLetterTopic, type OrderEvent } from '@mesh/contracts';
-import {
-  type BackgroundConsumer,
-  createKafka,
-  createPool,
-  type Kafka,
-  migrate,
-  type Pool,
-} from '@mesh/service-kit';
+import type { Kafka, Pool } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
-import {
-  eventually,
-  startKafka,
-  startPostgres,
-  type TestKafka,
-  type TestPostgres,
-  uniqueName,
-} from '@mesh/testkit';
-import { metrics } from '@opentelemetry/api';
+import { eventually, uniqueName } from '@mesh/testkit';
 import type { FastifyInstance } from 'fastify';
 import type { KafkaMessage } from 'kafkajs';
 import { buildApp } from '../src/app';
 import type { Email, EmailProvider } from '../src/domain/email-provider';
-import { startOrderEventsConsumer } from '../src/messaging/order-events.consumer';
-import { createNotificationMetrics } from '../src/metrics';
+import { type ConsumerUnderTest, startConsumerUnderTest } from './support/consumer';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -44,11 +27,9 @@ function orderEvent(overrides: Partial<OrderEvent> = {}): OrderEvent {
 }
 
 describe('notification: order events from a real Kafka broker', () => {
-  let postgres: TestPostgres;
-  let broker: TestKafka;
+  let under: ConsumerUnderTest;
   let pool: Pool;
   let kafka: Kafka;
-  let consumer: BackgroundConsumer;
   let app: FastifyInstance;
   const sent: Email[] = [];
   /** Sends that fail as if the provider's network were down; counts down per attempt. */
@@ -67,34 +48,20 @@ describe('notification: order events from a real Kafka broker', () => {
   const producer = () => kafka.producer({ allowAutoTopicCreation: false });
 
   beforeAll(async () => {
-    [postgres, broker] = await Promise.all([startPostgres(), startKafka()]);
-    await migrate({
-      databaseUrl: postgres.url,
-      schema: 'notifications',
-      dir: join(__dirname, '..', 'migrations'),
-      logger,
-    });
-    pool = createPool(postgres.url, { applicationName: 'test', schema: 'notifications', logger });
-    kafka = createKafka({ clientId: 'notification-test', brokers: broker.brokers, logger });
-    consumer = startOrderEventsConsumer({
-      kafka,
+    under = await startConsumerUnderTest({
       topic,
       groupId,
-      maxAttempts: 2,
-      pool,
       email,
+      maxAttempts: 2,
+      clientId: 'notification-test',
       logger,
-      metrics: createNotificationMetrics(metrics.getMeter('@mesh/notification')),
-      topicLayout: { numPartitions: 1, replicationFactor: 1 },
     });
-    await consumer.started;
+    ({ pool, kafka } = under);
     app = buildApp({ pool, logger, readiness: { postgres: () => pool.query('SELECT 1') } });
   });
   afterAll(async () => {
-    await consumer?.stop();
     await app?.close();
-    await pool?.end();
-    await Promise.all([postgres?.stop(), broker?.stop()]);
+    await under?.stop();
   });
 
   async function publish(
