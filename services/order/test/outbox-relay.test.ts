@@ -59,6 +59,18 @@ describe('the outbox relay, against a real Kafka broker', () => {
   let broker: TestKafka;
   let kafka: Kafka;
   let producer: Producer;
+  /** One relay pass as the relay makes it, with the suite's producer unless told otherwise. */
+  const publishPass = (settings: Partial<Parameters<typeof publishPendingEvents>[0]> = {}) =>
+    publishPendingEvents({
+      pool: service.pool,
+      topic,
+      producer,
+      batchSize: 10,
+      maxAttempts: 5,
+      metrics: service.deps.metrics,
+      logger,
+      ...settings,
+    });
   // One partition, so the offsets show the order of publication.
   const topic = uniqueName('order-events');
   const spec = { topic, numPartitions: 1, replicationFactor: 1 };
@@ -209,15 +221,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
       'mesh.event.type': 'order.cancelled',
     });
 
-    const pass = await publishPendingEvents({
-      pool: service.pool,
-      topic,
-      producer,
-      batchSize: 10,
-      maxAttempts: 5,
-      metrics: service.deps.metrics,
-      logger,
-    });
+    const pass = await publishPass();
 
     expect(pass).toEqual({ published: 3, failed: false });
     const messages = await messagesOf(rows);
@@ -259,17 +263,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
       await metricValue('mesh.outbox.published', { 'mesh.event.type': 'order.cancelled' }),
     ).toBe(cancelledBefore + 2);
     // Nothing left: a second pass publishes nothing again.
-    expect(
-      await publishPendingEvents({
-        pool: service.pool,
-        topic,
-        producer,
-        batchSize: 10,
-        maxAttempts: 5,
-        metrics: service.deps.metrics,
-        logger,
-      }),
-    ).toEqual({ published: 0, failed: false });
+    expect(await publishPass()).toEqual({ published: 0, failed: false });
   });
 
   it('when Kafka is unreachable, then the events stay in the outbox with the failure recorded while orders are still taken, and go out in order once it is back', async () => {
@@ -279,15 +273,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
 
     // kafkajs retries the connection for a while (createKafka's retry settings) before failing.
     // One attempt allowed: an unreachable Kafka says nothing about the event, which is not parked.
-    const pass = await publishPendingEvents({
-      pool: service.pool,
-      topic,
-      producer: unreachable,
-      batchSize: 2,
-      maxAttempts: 1,
-      metrics: service.deps.metrics,
-      logger,
-    });
+    const pass = await publishPass({ producer: unreachable, batchSize: 2, maxAttempts: 1 });
 
     await unreachable.disconnect();
     expect(pass).toEqual({ published: 0, failed: true });
@@ -308,17 +294,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
     const rows = await outboxRows(service.pool, [...firstIds, laterId as string]);
     expect(rows).toHaveLength(3);
 
-    expect(
-      await publishPendingEvents({
-        pool: service.pool,
-        topic,
-        producer,
-        batchSize: 10,
-        maxAttempts: 5,
-        metrics: service.deps.metrics,
-        logger,
-      }),
-    ).toEqual({ published: 3, failed: false });
+    expect(await publishPass()).toEqual({ published: 3, failed: false });
     const messages = await messagesOf(rows);
     expect(messages.map((message) => message.key)).toEqual(rows.map((row) => row.order_id));
     expect(await pendingCount()).toBe(0);
@@ -408,15 +384,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
       );
 
       await migrate({ databaseUrl: postgres.url, schema: DB_SCHEMA, dir: MIGRATIONS_DIR, logger });
-      const pass = await publishPendingEvents({
-        pool,
-        topic,
-        producer,
-        batchSize: 10,
-        maxAttempts: 5,
-        metrics: service.deps.metrics,
-        logger,
-      });
+      const pass = await publishPass({ pool });
 
       expect(pass).toEqual({ published: 1, failed: false });
       const [message] = await messagesOf([event]);
