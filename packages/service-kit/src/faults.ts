@@ -18,6 +18,22 @@ export interface FaultFlags {
   'payment-latency-ms': number;
   /** payment: share of charges the simulated processor declines, 0..1. */
   'payment-decline-rate': number;
+  /** order: calls payment outside the order's trace context, so that hop starts a new trace. */
+  'order-payment-propagation-broken': boolean;
+  /** order: the outbox relay publishes order events without their trace headers. */
+  'order-kafka-headers-dropped': boolean;
+  /** order: the outbox relay publishes nothing; the backlog goes out once it is off. */
+  'order-relay-stalled': boolean;
+  /** inventory: every product read goes to PostgreSQL, never to the Redis cache. */
+  'inventory-cache-bypass': boolean;
+  /** inventory: a reservation reads its products one query per item. */
+  'inventory-n-plus-one': boolean;
+  /** inventory: reservations holding this SKU fail now and then. */
+  'inventory-failing-sku': string;
+  /** notification: the simulated e-mail provider takes this long per message (ms). */
+  'notification-email-latency-ms': number;
+  /** gateway: every request leaves memory behind that is never freed while the flag is on. */
+  'gateway-memory-leak': boolean;
 }
 
 export type FaultFlag = keyof FaultFlags;
@@ -28,6 +44,10 @@ type FlagsOfType<T> = { [K in FaultFlag]: FaultFlags[K] extends T ? K : never }[
 export interface Faults {
   /** The value of a number flag, or `fallback` (the service's setting) while it is off. */
   number(flag: FlagsOfType<number>, fallback: number): Promise<number>;
+  /** Whether a boolean flag is on. */
+  on(flag: FlagsOfType<boolean>): Promise<boolean>;
+  /** The value of a string flag, or '' while it is off. */
+  text(flag: FlagsOfType<string>): Promise<string>;
   /** Stops watching the file. */
   close(): Promise<void>;
 }
@@ -65,6 +85,8 @@ export async function startFaults(settings: { file: string; logger: Logger }): P
 
   return {
     number: (flag, fallback) => client.getNumberValue(flag, fallback),
+    on: (flag) => client.getBooleanValue(flag, false),
+    text: (flag) => client.getStringValue(flag, ''),
     async close() {
       await OpenFeature.setProviderAndWait(domain, NOOP_PROVIDER);
       // Unwatches the file, whose poller would keep the process alive.
@@ -76,5 +98,7 @@ export async function startFaults(settings: { file: string; logger: Logger }): P
 /** Faults that stay off, for tests and tools that run without a flag file. */
 export const noFaults: Faults = {
   number: async (_flag, fallback) => fallback,
+  on: async () => false,
+  text: async () => '',
   close: async () => undefined,
 };
