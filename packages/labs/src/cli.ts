@@ -1,20 +1,24 @@
 #!/usr/bin/env node
+import { checkInCompose } from './compose-check';
 import { LabFailed } from './lab';
 import { LABS } from './labs';
 import { format, runLab } from './run-lab';
 
-const USAGE = `usage: pnpm lab list | pnpm lab check <lab>|all
+const USAGE = `usage: pnpm lab list | pnpm lab check [--compose] <lab>|all
 
 Runs a workshop lab for real on this machine: the five services (built with pnpm build) against
 the native PostgreSQL, Redis and Kafka (scripts/services.sh start, then
 eval "$(scripts/services.sh env)"), exporting to an OTLP capture, with a flag file of the lab's own.
 It switches the lab's fault on, finds the symptom where docs/workshop.md says to look, switches it
-off and sees it go. Your own flag file and running services are not touched.`;
+off and sees it go. Your own flag file and running services are not touched.
+
+With --compose it checks the stack docker compose runs instead: that you switched the lab's
+fault on (pnpm fault), and that Tempo or Prometheus shows its symptom after a few orders.`;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const complain = (line: string) => process.stderr.write(`${line}\n`);
 
-async function check(names: string[]): Promise<number> {
+async function check(names: string[], inCompose: boolean): Promise<number> {
   const labs = names.includes('all')
     ? LABS
     : names.map((name) => LABS.find((lab) => lab.name === name));
@@ -29,6 +33,16 @@ async function check(names: string[]): Promise<number> {
   for (const lab of labs) {
     if (!lab) continue;
     say(`${lab.name}: ${lab.title}`);
+    if (inCompose) {
+      const result = await checkInCompose(lab).catch((error: Error) => ({
+        ok: false,
+        lines: [`could not ask the compose stack: ${error.message}`],
+      }));
+      for (const line of result.lines) say(`  ${line}`);
+      say(`${lab.name}: ${result.ok ? 'the symptom is visible' : 'FAILED'}\n`);
+      if (!result.ok) failed += 1;
+      continue;
+    }
     try {
       await runLab(lab, {
         onPhase: (phase, description) => say(` ${phase}: ${description}`),
@@ -55,7 +69,12 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  if (command === 'check') return check(names);
+  if (command === 'check') {
+    return check(
+      names.filter((name) => name !== '--compose'),
+      names.includes('--compose'),
+    );
+  }
   complain(USAGE);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
 }

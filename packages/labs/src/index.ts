@@ -1,4 +1,15 @@
 export {
+  COMPOSE_ENDPOINTS,
+  type ComposeCheckResult,
+  type ComposeEndpoints,
+  type ComposeLab,
+  type ComposeProbe,
+  checkInCompose,
+  queryPrometheus,
+  searchTempo,
+  switchedOn,
+} from './compose-check';
+export {
   durationMs,
   type Lab,
   LabFailed,

@@ -1,6 +1,7 @@
 import type { Environment, ServiceName, StackOptions } from '@mesh/e2e';
 import type { CapturedSpan } from '@mesh/otlp-capture';
 import type { FaultFlag } from '@mesh/service-kit';
+import type { ComposeLab } from './compose-check';
 
 /**
  * One lab of docs/workshop.md, as something that can be run: the fault it switches on, and how a
@@ -19,6 +20,8 @@ export interface Lab {
   readonly readBy: readonly ServiceName[];
   /** Settings the services run with in this lab (e.g. a short payment latency to compare to). */
   readonly env?: StackOptions['env'];
+  /** The question `pnpm lab check --compose` asks the compose stack's Tempo or Prometheus. */
+  readonly compose?: ComposeLab;
   /** With the fault off: what normal looks like. */
   baseline(run: LabRun): Promise<void>;
   /** With the fault on: traffic, and the symptom found where the guide says to look. */

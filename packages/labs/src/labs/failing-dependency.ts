@@ -26,6 +26,9 @@ export const failingDependency: Lab = {
   fault: { flag: 'payment-decline-rate', variant: 'all' },
   readBy: ['payment'],
   env: { payment: { PAYMENT_DECLINE_RATE: '0' } },
+  compose: {
+    probe: { traceql: '{ status = error && resource.service.name = "payment" }' },
+  },
 
   async baseline(run: LabRun) {
     const charges = await chargesOf(run);

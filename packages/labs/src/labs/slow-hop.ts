@@ -30,6 +30,9 @@ export const slowHop: Lab = {
   fault: { flag: 'payment-latency-ms', variant: 'on' },
   readBy: ['payment'],
   env: { payment: { PAYMENT_LATENCY_MS: '20', PAYMENT_LATENCY_JITTER_MS: '0' } },
+  compose: {
+    probe: { traceql: '{ resource.service.name = "gateway" && duration > 700ms }' },
+  },
 
   async baseline(run: LabRun) {
     const { charge, root } = await chargeOf(run);
