@@ -4,8 +4,9 @@
 #
 #   scripts/compose-check.sh build           build the checker (skipped when already built)
 #   scripts/compose-check.sh path            print the checker's path (fails when not built yet)
-#   scripts/compose-check.sh check [FILE]    validate FILE (default: docker-compose.yml) and
-#                                            print the loaded project as JSON
+#   scripts/compose-check.sh check [FILE...] validate FILE (default: docker-compose.yml; several
+#                                            are merged like `docker compose -f`) and print the
+#                                            loaded project as JSON
 #
 # The checker's source and pinned dependencies are in packages/workshop/tools/compose-check.
 # It lands in ~/.cache/mesh/compose-check/<hash of its go.sum and source>/ (MESH_CACHE_DIR
@@ -31,7 +32,9 @@ case "${1:-}" in
   path) go_tool_path "$(binary_path)" "not built yet: run scripts/compose-check.sh build" ;;
   check)
     build
-    "$(binary_path)" "${2:-$ROOT/docker-compose.yml}"
+    shift
+    if [ $# -eq 0 ]; then set -- "$ROOT/docker-compose.yml"; fi
+    "$(binary_path)" "$@"
     ;;
   *) go_tool_usage 13 "${1:-}" ;;
 esac

@@ -11,6 +11,10 @@ import { runTool, toolPath } from './tools';
 export const COLLECTOR_CONFIG = repoPath('infra', 'otel-collector', 'config.yaml');
 /** The builder manifest that pins the collector's components. */
 export const COLLECTOR_MANIFEST = repoPath('infra', 'otel-collector', 'builder-config.yaml');
+/** What docker-compose.jaeger.yml merges over config.yaml: traces to Jaeger as well. */
+export const COLLECTOR_JAEGER_CONFIG = repoPath('infra', 'otel-collector', 'jaeger.yaml');
+/** Jaeger's own configuration in docker-compose.jaeger.yml. */
+export const JAEGER_CONFIG = repoPath('infra', 'jaeger', 'config.yaml');
 /** The consumer-lag scrape compose merges over config.yaml (its receiver is not in the build). */
 export const COLLECTOR_KAFKA_CONFIG = repoPath('infra', 'otel-collector', 'kafka.yaml');
 
@@ -117,6 +121,8 @@ export interface CollectorOptions {
   healthUrl: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** The binary: the collector built for Mesh, or Jaeger v2 (a collector distribution too). */
+  binary?: 'otelcol' | 'jaeger';
 }
 
 /**
@@ -133,7 +139,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   });
   const chunks: string[] = [];
   const child: ChildProcess = spawn(
-    toolPath('otelcol'),
+    toolPath(options.binary ?? 'otelcol'),
     files.flatMap((file) => ['--config', file]),
     {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },

@@ -4,8 +4,9 @@
 // depends_on names a service, merges and interpolation resolve, ...), so a file it accepts is
 // one `docker compose` accepts too, without needing Docker here.
 //
-//	go run . ../../../../docker-compose.yml
+//	go run . ../../../../docker-compose.yml [overlay.yml ...]
 //
+// Several files are merged in order, as `docker compose -f a.yml -f b.yml` merges them.
 // All profiles are enabled, so services behind a profile (k6) are checked as well. The host's
 // environment is ignored: the file must work with the defaults it declares.
 package main
@@ -21,17 +22,22 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: compose-check <compose file>")
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: compose-check <compose file> [overlay file ...]")
 		os.Exit(2)
 	}
-	file, err := filepath.Abs(os.Args[1])
-	if err != nil {
-		fail(err)
+	files := make([]string, 0, len(os.Args)-1)
+	for _, arg := range os.Args[1:] {
+		file, err := filepath.Abs(arg)
+		if err != nil {
+			fail(err)
+		}
+		files = append(files, file)
 	}
+	// Relative paths resolve against the first file's folder, as with `docker compose -f`.
 	options, err := cli.NewProjectOptions(
-		[]string{file},
-		cli.WithWorkingDirectory(filepath.Dir(file)),
+		files,
+		cli.WithWorkingDirectory(filepath.Dir(files[0])),
 		cli.WithProfiles([]string{"*"}),
 	)
 	if err != nil {
