@@ -1,6 +1,15 @@
 import type { Lab } from '../lab';
+import { brokenPropagation } from './broken-propagation';
+import { droppedKafkaHeaders } from './dropped-kafka-headers';
 import { failingDependency } from './failing-dependency';
+import { relayStall } from './relay-stall';
 import { slowHop } from './slow-hop';
 
 /** Every lab, in the guide's order. */
-export const LABS: readonly Lab[] = [slowHop, failingDependency];
+export const LABS: readonly Lab[] = [
+  slowHop,
+  failingDependency,
+  brokenPropagation,
+  droppedKafkaHeaders,
+  relayStall,
+];
