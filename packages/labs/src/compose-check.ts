@@ -20,6 +20,8 @@ export type ComposeProbe =
 
 export interface ComposeLab {
   readonly probe: ComposeProbe;
+  /** Paths the check reads through the gateway before the orders, e.g. catalogue pages (default none). */
+  readonly browse?: readonly string[];
   /** The orders the check places (default: one item of the check's product). */
   readonly orderItems?: readonly OrderItem[];
   /** How many orders (default 3). */
@@ -78,6 +80,11 @@ export async function checkInCompose(
   }
   const lines = [`${lab.fault.flag} is on (${variant})`];
   const since = Math.floor(Date.now() / 1000) - 60;
+  if (compose.browse?.length) {
+    const reads: number[] = [];
+    for (const path of compose.browse) reads.push(await read(endpoints, path));
+    lines.push(`read ${compose.browse.join(', ')}: HTTP ${reads.join(', ')}`);
+  }
   const statuses: number[] = [];
   for (let index = 0; index < (compose.orders ?? 3); index += 1) {
     statuses.push(
@@ -108,6 +115,15 @@ async function placeOrder(
     method: 'POST',
     headers: { 'x-api-key': endpoints.apiKey, 'content-type': 'application/json' },
     body: JSON.stringify({ customerId: 'workshop-check', items }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+async function read(endpoints: ComposeEndpoints, path: string): Promise<number> {
+  const response = await fetch(`${endpoints.gateway}${path}`, {
+    headers: { 'x-api-key': endpoints.apiKey },
     signal: AbortSignal.timeout(15_000),
   });
   await response.arrayBuffer();

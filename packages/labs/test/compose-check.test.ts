@@ -99,6 +99,19 @@ describe('pnpm lab check --compose', () => {
     expect(tempo.requests[0]?.url.searchParams.get('q')).toBe('{ duration > 700ms }');
   });
 
+  it('when the lab browses, then it reads those paths through the gateway before the orders', async () => {
+    flags.switchTo('payment-latency-ms', 'on');
+    tempoTraces = [{ traceID: 'abc' }];
+    await checkInCompose(
+      lab({ probe: { traceql: '{ }' }, browse: ['/api/products', '/api/products/X'], orders: 1 }),
+      endpoints,
+      noWait,
+    );
+    expect(
+      gateway.requests.map((request) => `${request.url.pathname} ${request.headers['x-api-key']}`),
+    ).toEqual(['/api/products key', '/api/products/X key', '/api/orders key']);
+  });
+
   it('when Tempo finds nothing, then it fails', async () => {
     flags.switchTo('payment-latency-ms', 'on');
     tempoTraces = [];

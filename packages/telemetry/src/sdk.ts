@@ -57,11 +57,12 @@ export function startTelemetry(overrides: TelemetryOverrides = {}, env = process
   if (runningSdk()) return;
 
   const propagator = configuredPropagator(env);
+  const instrumentations = createInstrumentations();
   const sdk = new NodeSDK({
     resource: baseResource(),
     // The edge policy a service may register (setTraceEdgePolicy) is applied on extract.
     textMapPropagator: propagator && new EdgePropagator(propagator),
-    instrumentations: createInstrumentations(),
+    instrumentations,
     spanProcessors:
       overrides.spanProcessors ??
       (exportConfigured('TRACES', env) ? undefined : [new NoopSpanProcessor()]),
@@ -70,5 +71,13 @@ export function startTelemetry(overrides: TelemetryOverrides = {}, env = process
     metricReaders: overrides.metricReaders ?? (exportConfigured('METRICS', env) ? undefined : []),
   });
   sdk.start();
-  setRunningSdk(sdk);
+  setRunningSdk({
+    // The NodeSDK's shutdown leaves the instrumentations hooked in. Unhooked, an SDK started
+    // later in the same process (the next test file in a jest worker) gets fastify's
+    // instrumentation to itself instead of sharing it with a stopped one.
+    async shutdown() {
+      for (const instrumentation of instrumentations) instrumentation.disable();
+      await sdk.shutdown();
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import {
   configLoader,
+  faultsSpec,
   httpServerSpec,
   int,
   kafkaConsumerSpec,
@@ -17,6 +18,7 @@ const spec = {
   ...redisSpec({ keyPrefix: 'inventory:', purpose: 'for the product cache' }),
   ...kafkaSpec,
   ...kafkaConsumerSpec('inventory'),
+  ...faultsSpec,
   CACHE_TTL_SECONDS: int({
     min: 1,
     default: 60,

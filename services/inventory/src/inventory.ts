@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Pool, Redis } from '@mesh/service-kit';
+import { type Faults, noFaults, type Pool, type Redis } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
 import { metrics } from '@opentelemetry/api';
 import { ProductCache } from './data/product.cache';
@@ -19,17 +19,24 @@ export function createInventory(settings: {
   logger: Logger;
   cacheTtlSeconds: number;
   reservationTtlMs: number;
+  /** Defaults to none switched on. */
+  faults?: Faults;
+  /** Defaults to Math.random. */
+  random?: () => number;
 }): Inventory {
   const { pool, redis, logger } = settings;
+  const faults = settings.faults ?? noFaults;
   return {
     pool,
     logger,
-    cache: new ProductCache(redis, settings.cacheTtlSeconds, logger),
+    cache: new ProductCache(redis, settings.cacheTtlSeconds, logger, faults),
     metrics: createInventoryMetrics(
       metrics.getMeter('@mesh/inventory'),
       () => readStockLevels(pool),
       logger,
     ),
     reservationTtlMs: settings.reservationTtlMs,
+    faults,
+    random: settings.random ?? Math.random,
   };
 }

@@ -5,6 +5,7 @@ import {
   exitOnSignals,
   failStart,
   migrate,
+  startFaults,
   topicLayout,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
@@ -37,12 +38,14 @@ async function main(): Promise<void> {
     logger,
     fallback: 'serving reads from PostgreSQL',
   });
+  const faults = await startFaults({ file: config.FLAGS_FILE, logger });
   const inventory = createInventory({
     pool,
     redis,
     logger,
     cacheTtlSeconds: config.CACHE_TTL_SECONDS,
     reservationTtlMs: config.RESERVATION_TTL_MS,
+    faults,
   });
 
   const app = buildApp({ inventory, redis });
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
       { name: 'stock metrics', close: () => inventory.metrics.stop() },
       { name: 'redis', close: () => redis.quit() },
       { name: 'postgres pool', close: () => pool.end() },
+      { name: 'fault flags', close: () => faults.close() },
     ],
     logger,
   );

@@ -10,8 +10,15 @@ export type ReservationOutcome =
   /** A commit of a released or a release of a committed reservation, refused. */
   | 'conflict';
 
+/**
+ * How a catalogue read went at the cache: answered from Redis, not there (or Redis unreachable),
+ * or Redis not asked at all (the workshop fault inventory-cache-bypass).
+ */
+export type CacheLookupResult = 'hit' | 'miss' | 'bypass';
+
 export interface InventoryMetrics {
   countReservations(outcome: ReservationOutcome, count?: number): void;
+  countCacheLookup(result: CacheLookupResult): void;
   /** Stops reporting stock levels (on shutdown, so no callback queries a closed pool). */
   stop(): void;
 }
@@ -25,6 +32,10 @@ export function createInventoryMetrics(
   const reservations = meter.createCounter('mesh.inventory.reservations', {
     description: 'Reservation requests and lifecycle changes, by outcome',
     unit: '{reservation}',
+  });
+  const cacheLookups = meter.createCounter('mesh.inventory.cache.lookups', {
+    description: 'Catalogue reads by what the Redis product cache did: hit, miss or bypass',
+    unit: '{lookup}',
   });
   const stock = meter.createObservableGauge('mesh.inventory.stock', {
     description: 'Units of each product that can still be reserved',
@@ -44,6 +55,9 @@ export function createInventoryMetrics(
   return {
     countReservations(outcome, count = 1) {
       reservations.add(count, { 'mesh.reservation.outcome': outcome });
+    },
+    countCacheLookup(result) {
+      cacheLookups.add(1, { 'mesh.cache.result': result });
     },
     stop() {
       stock.removeCallback(observeStock);

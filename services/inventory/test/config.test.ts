@@ -20,6 +20,7 @@ describe('configuration', () => {
       TOPIC_PARTITIONS: 3,
       TOPIC_REPLICATION_FACTOR: 1,
       MESSAGE_MAX_ATTEMPTS: 3,
+      FLAGS_FILE: expect.stringMatching(/infra\/flags\/mesh\.flagd\.json$/),
     });
   });
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ReserveStockRequest } from '@mesh/contracts';
-import type { Redis } from '@mesh/service-kit';
+import type { Faults, Redis } from '@mesh/service-kit';
 import { createPool, createRedis, migrate, type Pool } from '@mesh/service-kit';
 import { createLogger, type Logger } from '@mesh/telemetry';
+import type { InMemoryTelemetry } from '@mesh/telemetry-testing';
 import { startPostgres, startRedis } from '@mesh/testkit';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../src/app';
@@ -26,7 +27,12 @@ export interface TestInventory {
  * key prefix of its own, built exactly as main.ts builds it.
  */
 export async function startInventory(
-  options: { redisUrl?: string; reservationTtlMs?: number } = {},
+  options: {
+    redisUrl?: string;
+    reservationTtlMs?: number;
+    faults?: Faults;
+    random?: () => number;
+  } = {},
 ): Promise<TestInventory> {
   const postgres = await startPostgres();
   const redisServer = await startRedis();
@@ -50,6 +56,8 @@ export async function startInventory(
     logger,
     cacheTtlSeconds: 60,
     reservationTtlMs: options.reservationTtlMs ?? 900_000,
+    faults: options.faults,
+    random: options.random,
   });
   const app = buildApp({ inventory, redis });
   await app.ready();
@@ -123,4 +131,21 @@ export function expectProblem(response: LightMyRequestResponse, status: number, 
   const problem = response.json<{ code: string; status: number; type: string; detail?: string }>();
   expect(problem).toMatchObject({ status, code, type: `urn:mesh:problem:${code}` });
   return problem;
+}
+
+type Collected = Awaited<ReturnType<InMemoryTelemetry['collectMetrics']>>;
+
+/** The data points of one metric as [attributes, value] pairs. */
+export function pointsOf(collected: Collected, name: string) {
+  return collected
+    .flatMap((resource) => resource.scopeMetrics)
+    .flatMap((scope) => scope.metrics)
+    .filter((metric) => metric.descriptor.name === name)
+    .flatMap((metric) =>
+      metric.dataPoints.map((point) => ({ attributes: point.attributes, value: point.value })),
+    );
+}
+
+export function valueFor(points: ReturnType<typeof pointsOf>, key: string, value: string) {
+  return points.find((point) => point.attributes[key] === value)?.value;
 }

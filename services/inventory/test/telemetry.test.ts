@@ -1,30 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderEvent } from '@mesh/contracts';
-import { type InMemoryTelemetry, startInMemoryTelemetry } from '@mesh/telemetry-testing';
+import { startInMemoryTelemetry } from '@mesh/telemetry-testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { applyOrderEvent } from '../src/domain/apply-order-event';
 import { releaseExpiredReservations } from '../src/domain/expire-reservations';
-import { newOrderId, reserve, setStock, startInventory, type TestInventory } from './support';
+import {
+  newOrderId,
+  pointsOf,
+  reserve,
+  setStock,
+  startInventory,
+  type TestInventory,
+  valueFor,
+} from './support';
 
 // Before the app is built, so its tracer and meter come from this SDK.
 const telemetry = startInMemoryTelemetry();
-
-type Collected = Awaited<ReturnType<InMemoryTelemetry['collectMetrics']>>;
-
-/** The data points of one metric as [attributes, value] pairs. */
-function pointsOf(collected: Collected, name: string) {
-  return collected
-    .flatMap((resource) => resource.scopeMetrics)
-    .flatMap((scope) => scope.metrics)
-    .filter((metric) => metric.descriptor.name === name)
-    .flatMap((metric) =>
-      metric.dataPoints.map((point) => ({ attributes: point.attributes, value: point.value })),
-    );
-}
-
-function valueFor(points: ReturnType<typeof pointsOf>, key: string, value: string) {
-  return points.find((point) => point.attributes[key] === value)?.value;
-}
 
 describe('business telemetry', () => {
   let service: TestInventory;

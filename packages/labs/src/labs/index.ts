@@ -1,7 +1,10 @@
 import type { Lab } from '../lab';
 import { brokenPropagation } from './broken-propagation';
+import { cacheBypass } from './cache-bypass';
 import { droppedKafkaHeaders } from './dropped-kafka-headers';
 import { failingDependency } from './failing-dependency';
+import { failingSku } from './failing-sku';
+import { nPlusOne } from './n-plus-one';
 import { relayStall } from './relay-stall';
 import { slowHop } from './slow-hop';
 
@@ -12,4 +15,7 @@ export const LABS: readonly Lab[] = [
   brokenPropagation,
   droppedKafkaHeaders,
   relayStall,
+  failingSku,
+  nPlusOne,
+  cacheBypass,
 ];

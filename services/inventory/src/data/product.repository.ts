@@ -59,6 +59,21 @@ export async function existingSkus(db: Db, skus: string[]): Promise<Set<string>>
 }
 
 /**
+ * The same answer as existingSkus, one query per sku: the N+1 pattern of an ORM that loads each
+ * item's product lazily. Only the workshop fault inventory-n-plus-one reads this way.
+ */
+export async function existingSkusOneByOne(db: Db, skus: string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (const sku of skus) {
+    const { rows } = await db.query<{ sku: string }>('SELECT sku FROM products WHERE sku = $1', [
+      sku,
+    ]);
+    if (rows[0]) known.add(rows[0].sku);
+  }
+  return known;
+}
+
+/**
  * Takes `quantity` units if that many are left, atomically: the row lock and the re-checked
  * `stock >= $2` make concurrent takers queue up instead of overselling. Returns the unit price
  * at this moment, or undefined when there is not enough stock.

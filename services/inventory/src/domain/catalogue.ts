@@ -2,22 +2,24 @@ import type { Product, ProductList } from '@mesh/contracts';
 import { AppError } from '@mesh/service-kit';
 import { trace } from '@opentelemetry/api';
 import * as products from '../data/product.repository';
+import type { CacheLookupResult } from '../metrics';
 import type { Inventory } from './inventory';
 
-/** Lets a trace show whether a read came from Redis or from PostgreSQL. */
-function markCacheHit(hit: boolean): void {
-  trace.getActiveSpan()?.setAttribute('mesh.cache.hit', hit);
+/** Lets a trace show whether a read came from Redis or from PostgreSQL, and counts it. */
+function recordCacheLookup(inventory: Inventory, result: CacheLookupResult): void {
+  trace.getActiveSpan()?.setAttribute('mesh.cache.hit', result === 'hit');
+  inventory.metrics.countCacheLookup(result);
 }
 
 /** One product, cache-aside: Redis first, on a miss PostgreSQL, then remembered in Redis. */
 export async function getProduct(inventory: Inventory, sku: string): Promise<Product> {
   const cached = await inventory.cache.getProduct(sku);
-  markCacheHit(cached !== undefined);
-  if (cached) return cached;
+  recordCacheLookup(inventory, cached.result);
+  if (cached.product) return cached.product;
 
   const product = await products.findProduct(inventory.pool, sku);
   if (!product) throw new AppError('product-not-found', { detail: `There is no product ${sku}.` });
-  await inventory.cache.putProduct(product);
+  if (cached.result === 'miss') await inventory.cache.putProduct(product);
   return product;
 }
 
@@ -30,7 +32,7 @@ export async function listProducts(
   // The version is read before PostgreSQL, so a page read just before a stock change is stored
   // under the version that change retired.
   const cached = await inventory.cache.getList(limit, offset);
-  markCacheHit(cached.list !== undefined);
+  recordCacheLookup(inventory, cached.result);
   if (cached.list) return cached.list;
 
   const page = await products.listProducts(inventory.pool, limit, offset);

@@ -1,4 +1,4 @@
-import type { Pool } from '@mesh/service-kit';
+import type { Faults, Pool } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import type { ProductCache } from '../data/product.cache';
@@ -15,6 +15,10 @@ export interface Inventory {
   logger: Logger;
   /** How long a reservation holds its stock unless committed or released. */
   reservationTtlMs: number;
+  /** The workshop fault flags, read where each fault acts. */
+  faults: Faults;
+  /** The dice of the faults that strike now and then, 0..1; tests pin it. */
+  random: () => number;
 }
 
 export const tracer = trace.getTracer('@mesh/inventory');

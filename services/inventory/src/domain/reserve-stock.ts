@@ -1,7 +1,8 @@
 import type { ItemRequest, PricedItem, Reservation, ReserveStockRequest } from '@mesh/contracts';
 import { AppError, type PoolClient, withTransaction } from '@mesh/service-kit';
 import { inSpan } from '@mesh/telemetry';
-import { existingSkus, takeStock } from '../data/product.repository';
+import type { Span } from '@opentelemetry/api';
+import { existingSkus, existingSkusOneByOne, takeStock } from '../data/product.repository';
 import {
   findReservation,
   insertReservation,
@@ -35,12 +36,15 @@ export async function reserveStock(
   const skus = lines.map((line) => line.sku);
   const attributes = { 'mesh.order.id': orderId, 'mesh.inventory.item_count': lines.length };
   return inSpan(tracer, 'reserve stock', { attributes }, async (span) => {
+    const faults = await readReservationFaults(inventory);
     const result = await withTransaction(inventory.pool, async (client) => {
       if (!(await insertReservation(client, orderId, inventory.reservationTtlMs))) {
         return { record: await sameReservation(client, orderId, lines), created: false };
       }
 
-      const known = await existingSkus(client, skus);
+      const known = faults.nPlusOne
+        ? await existingSkusOneByOne(client, skus)
+        : await existingSkus(client, skus);
       const unknown = skus.filter((sku) => !known.has(sku));
       if (unknown.length > 0) {
         throw new AppError('unknown-sku', { detail: `Unknown SKU: ${unknown.join(', ')}.` });
@@ -49,6 +53,7 @@ export async function reserveStock(
       const items: PricedItem[] = [];
       const short: string[] = [];
       for (const line of lines) {
+        if (line.sku === faults.failingSku) failNowAndThen(inventory, span, line.sku);
         const unitPriceCents = await takeStock(client, line.sku, line.quantity);
         if (unitPriceCents === undefined) short.push(line.sku);
         else items.push({ ...line, unitPriceCents });
@@ -71,6 +76,32 @@ export async function reserveStock(
     }
     return { reservation: toReservation(result.record), created: result.created };
   });
+}
+
+/**
+ * The workshop faults of a reservation, read once before its transaction starts:
+ * inventory-n-plus-one (products checked one query per line) and inventory-failing-sku.
+ */
+async function readReservationFaults(inventory: Inventory) {
+  const [nPlusOne, failingSku] = await Promise.all([
+    inventory.faults.on('inventory-n-plus-one'),
+    inventory.faults.text('inventory-failing-sku'),
+  ]);
+  return { nPlusOne, failingSku };
+}
+
+/** The share of reservations holding the failing SKU that fail. */
+const FAILING_SKU_SHARE = 0.5;
+
+/**
+ * Workshop fault inventory-failing-sku: a reservation holding the flag's SKU fails about half the
+ * time, as one bad product row would make it: an unexpected error (500) inside the transaction,
+ * so the lines taken before it roll back. Only this span names the SKU; the order's errors do not.
+ */
+function failNowAndThen(inventory: Inventory, span: Span, sku: string): void {
+  if (inventory.random() >= FAILING_SKU_SHARE) return;
+  span.setAttribute('mesh.product.sku', sku);
+  throw new Error('product stock row could not be read');
 }
 
 /** One line per sku (quantities of repeated SKUs added up), in the order rows are locked in. */
