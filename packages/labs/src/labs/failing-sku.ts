@@ -3,22 +3,33 @@ import type { Lab, LabRun, PlacedOrder } from '../lab';
 
 /** The flag's variant "on"; a product of the seed. */
 const FAILING_SKU = 'MUG-BLUE-350';
-/** Half fail at random: with 12 orders, the chance that none fails is 1 in 4096. */
-const ORDERS = 12;
+/**
+ * Half fail at random, so the lab places orders until it has seen both a failed and a confirmed
+ * one (at least MIN_ORDERS, at most MAX_ORDERS: missing either in 40 is a chance of 1 in 2^39).
+ */
+const MIN_ORDERS = 8;
+const MAX_ORDERS = 40;
 
 const inError = (span: CapturedSpan) => span.status.code === 'ERROR';
 /** What the guide's TraceQL asks: { status = error && span.mesh.product.sku = "MUG-BLUE-350" }. */
 const namesTheSku = (span: CapturedSpan) =>
   inError(span) && span.attributes['mesh.product.sku'] === FAILING_SKU;
 
-/** Places orders holding the failing SKU (and the lab's product); each with its trace's spans. */
-async function ordersWithTheSku(run: LabRun, count: number) {
+/**
+ * Places orders holding the failing SKU (and the lab's product), each with its trace's spans:
+ * `count` of them, and then more while `untilSeen` is false (up to MAX_ORDERS).
+ */
+async function ordersWithTheSku(
+  run: LabRun,
+  count: number,
+  untilSeen: (orders: { order: PlacedOrder }[]) => boolean = () => true,
+) {
   // Enough stock that only the fault can make a reservation fail.
   await run.env.db.query('UPDATE inventory.products SET stock = 100000 WHERE sku = $1', [
     FAILING_SKU,
   ]);
   const orders: { order: PlacedOrder; spans: CapturedSpan[] }[] = [];
-  for (let index = 0; index < count; index += 1) {
+  for (let index = 0; index < count || (!untilSeen(orders) && index < MAX_ORDERS); index += 1) {
     const order = await run.placeOrder({
       items: [
         { sku: FAILING_SKU, quantity: 1 },
@@ -56,7 +67,13 @@ export const failingSku: Lab = {
   },
 
   async symptom(run: LabRun) {
-    const orders = await ordersWithTheSku(run, ORDERS);
+    const orders = await ordersWithTheSku(
+      run,
+      MIN_ORDERS,
+      (placed) =>
+        placed.some(({ order }) => order.status === 'CONFIRMED') &&
+        placed.some(({ order }) => order.status !== 'CONFIRMED'),
+    );
     const failed = orders.filter(({ order }) => order.status !== 'CONFIRMED');
     run.note(
       'services in error in a failed order',
@@ -75,10 +92,10 @@ export const failingSku: Lab = {
         )
         .join('; '),
     );
-    run.expect(failed.length > 0, `some of ${ORDERS} orders should fail`);
+    run.expect(failed.length > 0, `some of ${orders.length} orders should fail`);
     run.expect(
-      failed.length < ORDERS,
-      `only about half of ${ORDERS} orders should fail, ${failed.length} did`,
+      failed.length < orders.length,
+      `only about half of ${orders.length} orders should fail, ${failed.length} did`,
     );
     run.expect(
       failed.every(({ order }) => order.httpStatus >= 500),
