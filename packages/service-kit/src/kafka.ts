@@ -13,6 +13,7 @@ import {
   type ProducerConfig,
   type RetryOptions,
 } from 'kafkajs';
+import { reportConsumerLag } from './consumer-lag';
 import { AppError } from './errors';
 import { backoff, pause } from './retry';
 import { isTransientError } from './transient';
@@ -203,6 +204,8 @@ function headersAsText(headers: IHeaders | undefined): Record<string, string> {
  *   its offset committed, so the partition keeps flowing;
  * - during shutdown the message is left uncommitted and is delivered again later.
  * Delivery is at-least-once: handlers must be idempotent.
+ *
+ * The consumer reports its lag per partition as a metric (see reportConsumerLag).
  */
 export async function startConsumer(settings: ConsumerSettings): Promise<RunningConsumer> {
   const { kafka, groupId, topic, logger } = settings;
@@ -216,6 +219,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     heartbeatInterval: 3_000,
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
+  const stopReportingLag = reportConsumerLag(consumer, groupId);
   let stopping = false;
 
   async function deadLetter(received: ReceivedMessage, error: unknown, attempts: number) {
@@ -294,6 +298,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     // A start that failed half-way may hold sockets and kafkajs's reconnect timers; a caller
     // that tries again (startConsumerInBackground) would otherwise leak a pair per attempt.
     await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+    stopReportingLag();
     throw error;
   }
   return {
@@ -302,6 +307,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
       stopping = true;
       await consumer.disconnect();
       await producer.disconnect();
+      stopReportingLag();
     },
   };
 }
