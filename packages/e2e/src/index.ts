@@ -1,4 +1,13 @@
 export {
+  type ApiResponse,
+  api,
+  type Environment,
+  type EnvironmentOptions,
+  productWithStock,
+  startEnvironment,
+  stockOf,
+} from './environment';
+export {
   API_KEY,
   type RunningService,
   SERVICES,

@@ -29,6 +29,8 @@ export interface StackOptions {
    * SDK's default applies (http/protobuf), as in compose.
    */
   otlpProtocol?: 'http/json' | 'http/protobuf';
+  /** The workshop flag file every service reads (FLAGS_FILE). Default: the repository's. */
+  flagsFile?: string;
   /** Extra variables per service, e.g. a payment decline rate. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
 }
@@ -166,6 +168,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     KAFKA_BROKERS: options.kafkaBrokers.join(','),
     ORDER_EVENTS_TOPIC: `${options.kafkaPrefix}order-events`,
     KAFKA_GROUP_ID: `${options.kafkaPrefix}${name}`,
+    ...(options.flagsFile ? { FLAGS_FILE: options.flagsFile } : {}),
     OTEL_SERVICE_NAME: name,
     OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=e2e',
     ...(options.otlpEndpoint

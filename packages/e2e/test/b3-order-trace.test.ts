@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { CapturedSpan } from '@mesh/otlp-capture';
-import { API_KEY, SERVICES } from '../src';
-import { api, type Environment, productWithStock, startEnvironment } from './support/environment';
+import {
+  API_KEY,
+  api,
+  type Environment,
+  productWithStock,
+  SERVICES,
+  startEnvironment,
+} from '../src';
 
 const B3_PROPAGATORS = { OTEL_PROPAGATORS: 'tracecontext,baggage,b3' };
 

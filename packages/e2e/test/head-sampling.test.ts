@@ -1,6 +1,5 @@
 import type { CapturedSpan } from '@mesh/otlp-capture';
-import { SERVICES } from '../src';
-import { api, type Environment, productWithStock, startEnvironment } from './support/environment';
+import { api, type Environment, productWithStock, SERVICES, startEnvironment } from '../src';
 
 const RATIO = 0.1;
 const HEAD_SAMPLING = {

@@ -1,5 +1,5 @@
 import { eventually } from '@mesh/testkit';
-import { api, type Environment, productWithStock, startEnvironment } from './support/environment';
+import { api, type Environment, productWithStock, startEnvironment } from '../src';
 
 const ORDERS = 60;
 const WORKERS = 4;

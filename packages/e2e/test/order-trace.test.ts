@@ -1,12 +1,6 @@
 import { ALWAYS_DECLINED_CUSTOMER } from '@mesh/contracts';
 import type { CapturedSpan } from '@mesh/otlp-capture';
-import {
-  api,
-  type Environment,
-  productWithStock,
-  startEnvironment,
-  stockOf,
-} from './support/environment';
+import { api, type Environment, productWithStock, startEnvironment, stockOf } from '../src';
 
 const SERVICES = ['gateway', 'order', 'inventory', 'payment', 'notification'];
 const dbSystem = (span: CapturedSpan) =>

@@ -1,12 +1,6 @@
 import { ALWAYS_DECLINED_CUSTOMER } from '@mesh/contracts';
 import { eventually } from '@mesh/testkit';
-import {
-  api,
-  type Environment,
-  productWithStock,
-  startEnvironment,
-  stockOf,
-} from './support/environment';
+import { api, type Environment, productWithStock, startEnvironment, stockOf } from '../src';
 
 type Order = { id: string; status: string; statusReason?: string; history: { status: string }[] };
 

@@ -129,7 +129,7 @@ describe('docker-compose.yml rules for every container', () => {
     expect(service.restart).toBe(isOneShot(service) ? 'no' : 'unless-stopped');
   });
 
-  it('when ports are published, then only gateway 8080, Grafana 3000 and Prometheus 9090 are, on 127.0.0.1', () => {
+  it('when ports are published, then only gateway 8080, Grafana 3000, Prometheus 9090 and Tempo 3200 are, on 127.0.0.1', () => {
     const published = services.flatMap(([name, service]) =>
       publishedPorts(service).map((port) => ({ name, ...port })),
     );
@@ -137,6 +137,7 @@ describe('docker-compose.yml rules for every container', () => {
       'gateway:8080',
       'grafana:3000',
       'prometheus:9090',
+      'tempo:3200',
     ]);
     for (const port of published) expect(port.hostIp).toBe('127.0.0.1');
   });

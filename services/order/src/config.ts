@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   configLoader,
+  faultsSpec,
   httpServerSpec,
   int,
   kafkaSpec,
@@ -21,6 +22,7 @@ const spec = {
   ...postgresSpec(DB_SCHEMA),
   // The brokers, and the topic the outbox relay publishes to with the layout it creates it with.
   ...kafkaSpec,
+  ...faultsSpec,
   INVENTORY_URL: url({
     default: 'http://127.0.0.1:8083',
     desc: 'Base URL of the inventory service',

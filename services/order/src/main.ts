@@ -6,6 +6,7 @@ import {
   failStart,
   migrate,
   ServiceClient,
+  startFaults,
   topicLayout,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     });
   }
   const orderMetrics = createOrderMetrics(metrics.getMeter('@mesh/order'));
+  const faults = await startFaults({ file: config.FLAGS_FILE, logger });
   // Orders are taken whether or not Kafka is up: their events wait in the outbox for the relay.
   const relay = startOutboxRelay({
     pool,
@@ -44,12 +46,14 @@ async function main(): Promise<void> {
     retentionMs: config.OUTBOX_RETENTION_MS,
     metrics: orderMetrics,
     logger,
+    faults,
   });
   const deps = {
     pool,
     logger,
     outbox: relay,
     metrics: orderMetrics,
+    faults,
     inventory: new ServiceClient({
       name: 'inventory',
       baseUrl: config.INVENTORY_URL,
@@ -84,6 +88,7 @@ async function main(): Promise<void> {
       // After the writers of events, so the last ones still go out.
       { name: 'outbox relay', close: () => relay.stop(), timeoutMs: 10_000 },
       { name: 'postgres pool', close: () => pool.end() },
+      { name: 'fault flags', close: () => faults.close() },
     ],
     logger,
   );

@@ -1,4 +1,5 @@
 import type { BatchObservableCallback, Meter } from '@opentelemetry/api';
+import type { UnpublishedEvents } from './data/outbox.repository';
 
 /**
  * How a placement ended: the order's terminal status, or `error` when the request failed and the
@@ -13,11 +14,11 @@ export interface OrderMetrics {
   /** The outbox relay published an order event of this type. */
   countEventPublished(eventType: string): void;
   /**
-   * Reports `count()` as mesh.outbox.pending and mesh.outbox.parked at each collection, until
-   * the returned function is called. A failing count (PostgreSQL down) reports nothing rather
-   * than a wrong number.
+   * Reports `count()` as mesh.outbox.pending, mesh.outbox.parked and mesh.outbox.oldest.age at
+   * each collection, until the returned function is called. A failing count (PostgreSQL down)
+   * reports nothing rather than a wrong number.
    */
-  observeOutbox(count: () => Promise<{ pending: number; parked: number }>): () => void;
+  observeOutbox(count: () => Promise<UnpublishedEvents>): () => void;
 }
 
 /** The order service's business metrics, from the meter the wiring passes in. */
@@ -41,6 +42,11 @@ export function createOrderMetrics(meter: Meter): OrderMetrics {
     description: 'Order events Kafka kept refusing, parked in the outbox until replayed',
     unit: '{event}',
   });
+  // Climbs by a second per second when the relay is stuck, whatever the order rate.
+  const outboxOldestAge = meter.createObservableGauge('mesh.outbox.oldest.age', {
+    description: 'How long the oldest order event waiting in the outbox has waited',
+    unit: 's',
+  });
   const outboxPublished = meter.createCounter('mesh.outbox.published', {
     description: 'Order events the outbox relay published to Kafka, by event type',
     unit: '{event}',
@@ -53,12 +59,13 @@ export function createOrderMetrics(meter: Meter): OrderMetrics {
     },
     countEventPublished: (eventType) => outboxPublished.add(1, { 'mesh.event.type': eventType }),
     observeOutbox(count) {
-      const observed = [outboxPending, outboxParked];
+      const observed = [outboxPending, outboxParked, outboxOldestAge];
       const callback: BatchObservableCallback = async (result) => {
         const counts = await count().catch(() => undefined);
         if (!counts) return;
         result.observe(outboxPending, counts.pending);
         result.observe(outboxParked, counts.parked);
+        result.observe(outboxOldestAge, counts.oldestPendingAgeSeconds);
       };
       meter.addBatchObservableCallback(callback, observed);
       return () => meter.removeBatchObservableCallback(callback, observed);

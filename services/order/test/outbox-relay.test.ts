@@ -69,6 +69,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
       maxAttempts: 5,
       metrics: service.deps.metrics,
       logger,
+      faults: service.deps.faults,
       ...settings,
     });
   // One partition, so the offsets show the order of publication.
@@ -193,6 +194,7 @@ describe('the outbox relay, against a real Kafka broker', () => {
       retentionMs: 86_400_000,
       metrics: service.deps.metrics,
       logger: settings.logger ?? logger,
+      faults: service.deps.faults,
     });
     relays.push(relay);
     return relay;

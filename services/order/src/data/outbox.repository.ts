@@ -88,14 +88,25 @@ export async function unparkEvents(db: Db, orderIds: string[] | undefined): Prom
   return result.rowCount ?? 0;
 }
 
-/** Unpublished events: `pending` in the relay's queue, `parked` out of it. */
-export async function countUnpublishedEvents(db: Db): Promise<{ pending: number; parked: number }> {
-  const { rows } = await db.query<{ pending: number; parked: number }>(
+export interface UnpublishedEvents {
+  /** In the relay's queue. */
+  pending: number;
+  /** Out of it until replayed. */
+  parked: number;
+  /** How long the oldest pending event has waited (s); 0 when none waits. */
+  oldestPendingAgeSeconds: number;
+}
+
+/** The unpublished events, as the outbox gauges report them. */
+export async function countUnpublishedEvents(db: Db): Promise<UnpublishedEvents> {
+  const { rows } = await db.query<UnpublishedEvents>(
     `SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS pending,
-            count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked
+            count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked,
+            coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL)),
+                     0)::float8 AS "oldestPendingAgeSeconds"
      FROM outbox WHERE published_at IS NULL`,
   );
-  return rows[0] ?? { pending: 0, parked: 0 };
+  return rows[0] ?? { pending: 0, parked: 0, oldestPendingAgeSeconds: 0 };
 }
 
 /**

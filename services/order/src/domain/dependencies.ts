@@ -1,4 +1,4 @@
-import type { Pool, ServiceClient } from '@mesh/service-kit';
+import type { Faults, Pool, ServiceClient } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
 import type { OrderMetrics } from '../metrics';
 
@@ -16,4 +16,6 @@ export interface OrderDependencies {
   outbox: OrderEventsOutbox;
   metrics: OrderMetrics;
   logger: Logger;
+  /** The workshop fault flags, read where each fault acts. */
+  faults: Faults;
 }

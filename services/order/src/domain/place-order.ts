@@ -11,7 +11,7 @@ import {
 } from '@mesh/contracts';
 import { AppError } from '@mesh/service-kit';
 import { inSpan } from '@mesh/telemetry';
-import { type Span, trace } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
 import { reserveStock } from '../clients/inventory.client';
 import { chargePayment } from '../clients/payment.client';
 import {
@@ -255,16 +255,23 @@ async function charge(
   };
   try {
     return await inSpan(tracer, 'charge payment', { attributes }, async (span) => {
-      const payment = await chargePayment(
-        p.deps.payment,
-        {
-          orderId: p.orderId,
-          customerId: p.request.customerId,
-          amountCents: reservation.totalCents,
-          currency: reservation.currency,
-        },
-        { timeoutMs: p.deadline.limitFor(p.deps.payment) },
-      );
+      const callPayment = () =>
+        chargePayment(
+          p.deps.payment,
+          {
+            orderId: p.orderId,
+            customerId: p.request.customerId,
+            amountCents: reservation.totalCents,
+            currency: reservation.currency,
+          },
+          { timeoutMs: p.deadline.limitFor(p.deps.payment) },
+        );
+      // Workshop fault order-payment-propagation-broken: the call runs in the root context, as
+      // it does when a callback or queue loses the request's context, so the HTTP client span
+      // and payment's spans start a trace of their own. The request itself is unchanged.
+      const payment = (await p.deps.faults.on('order-payment-propagation-broken'))
+        ? await context.with(ROOT_CONTEXT, callPayment)
+        : await callPayment();
       span.setAttribute('mesh.payment.status', payment.status);
       if (payment.status !== 'CHARGED' && payment.status !== 'DECLINED') {
         throw new AppError('dependency-failed', {

@@ -1,4 +1,10 @@
-import { type Kafka, type Pool, startPeriodicJob, type TopicSpec } from '@mesh/service-kit';
+import {
+  type Faults,
+  type Kafka,
+  type Pool,
+  startPeriodicJob,
+  type TopicSpec,
+} from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
 import { countUnpublishedEvents, purgePublishedEvents } from '../data/outbox.repository';
 import type { OrderMetrics } from '../metrics';
@@ -34,6 +40,8 @@ export interface OutboxRelaySettings {
   retentionMs: number;
   metrics: OrderMetrics;
   logger: Logger;
+  /** The workshop fault flags: order-kafka-headers-dropped and order-relay-stalled act here. */
+  faults: Faults;
 }
 
 export interface OutboxRelay {

@@ -1,6 +1,7 @@
 import { EVENT_HEADERS } from '@mesh/contracts';
 import {
   ensureTopics,
+  type Faults,
   type Kafka,
   type Pool,
   type Producer,
@@ -59,6 +60,7 @@ export interface PublishSettings {
   maxAttempts: number;
   metrics: OrderMetrics;
   logger: Logger;
+  faults: Faults;
   /** Ends the pass after the event being sent: the relay stops, or the pass is over its time. */
   signal?: AbortSignal;
 }
@@ -85,13 +87,14 @@ export interface PassResult {
  */
 export async function publishPendingEvents(settings: PublishSettings): Promise<PassResult> {
   const { producer, logger } = settings;
+  const dropTraceHeaders = await settings.faults.on('order-kafka-headers-dropped');
   const published: PendingEvent[] = [];
   let parked: { event: PendingEvent; attempts: number; error: unknown } | undefined;
   const failed = await withTransaction(settings.pool, async (tx) => {
     for (const event of await claimPendingEvents(tx, settings.batchSize)) {
       if (settings.signal?.aborted) break;
       try {
-        await publish(producer, settings.topic, event);
+        await publish(producer, settings.topic, event, dropTraceHeaders);
       } catch (error) {
         const attempts = await recordPublishFailure(tx, event.id, messageOf(error));
         if (attempts >= settings.maxAttempts && isRecordRefusal(error)) {
@@ -137,13 +140,19 @@ function isRecordRefusal(error: unknown): boolean {
  * Sends one event as one message, so that its span (and the kafkajs `send` span under it) is
  * part of the trace of the request or job that wrote the event, however late the send happens.
  */
-function publish(producer: Producer, topic: string, event: PendingEvent): Promise<unknown> {
+function publish(
+  producer: Producer,
+  topic: string,
+  event: PendingEvent,
+  dropTraceHeaders: boolean,
+): Promise<unknown> {
   const attributes = {
     'mesh.order.id': event.order_id,
     'mesh.event.id': event.id,
     'mesh.event.type': event.event_type,
     'mesh.outbox.delay_ms': Date.now() - event.created_at.getTime(),
   };
+  const headers = { [EVENT_HEADERS.id]: event.id, [EVENT_HEADERS.type]: event.event_type };
   return withTraceContext(event.trace_context, () =>
     inSpan(tracer, 'publish order event', { attributes }, async () => {
       // Returns at once when connected already.
@@ -155,12 +164,24 @@ function publish(producer: Producer, topic: string, event: PendingEvent): Promis
           {
             key: event.order_id,
             value: JSON.stringify(event.payload),
-            headers: { [EVENT_HEADERS.id]: event.id, [EVENT_HEADERS.type]: event.event_type },
+            headers: dropTraceHeaders ? eventFieldsOnly(headers) : headers,
           },
         ],
       });
     }),
   );
+}
+
+/**
+ * Workshop fault order-kafka-headers-dropped: message headers that keep the event's own fields
+ * and ignore anything written into them later, as a producer wrapper that forwards an allow-list
+ * of headers would. The kafkajs instrumentation writes the trace context (traceparent,
+ * tracestate, baggage, b3) into the headers at send, so that is what gets lost: the send span
+ * stays in the order's trace, and consumers start traces of their own.
+ */
+function eventFieldsOnly(headers: Record<string, string>): Record<string, string> {
+  // true: the write "succeeds", so nothing throws in the instrumentation's strict-mode setter.
+  return new Proxy(headers, { set: () => true });
 }
 
 function messageOf(error: unknown): string {
@@ -178,6 +199,7 @@ export interface OutboxPublisherSettings {
   maxAttempts: number;
   metrics: OrderMetrics;
   logger: Logger;
+  faults: Faults;
 }
 
 export interface OutboxPublisher {
@@ -197,6 +219,7 @@ export interface OutboxPublisher {
 export function createOutboxPublisher(settings: OutboxPublisherSettings): OutboxPublisher {
   let producer = createOutboxProducer(settings.kafka);
   let topicExists = false;
+  let stalled = false;
 
   /**
    * After a failed send, the next pass starts from a new producer: new connections whatever state
@@ -212,6 +235,20 @@ export function createOutboxPublisher(settings: OutboxPublisherSettings): Outbox
 
   return {
     async publishPass(signal) {
+      // Workshop fault order-relay-stalled: passes publish nothing, and the events wait in the
+      // outbox (mesh.outbox.pending and mesh.outbox.oldest.age climb) until it is off.
+      if (await settings.faults.on('order-relay-stalled')) {
+        if (!stalled) {
+          settings.logger.warn(
+            'outbox relay stalled by the fault flag order-relay-stalled: order events wait in the outbox',
+          );
+        }
+        stalled = true;
+        return undefined;
+      }
+      if (stalled)
+        settings.logger.info('outbox relay publishing again: order-relay-stalled is off');
+      stalled = false;
       if (!topicExists) {
         await ensureTopics(settings.kafka, [settings.topic]).catch((error: unknown) => {
           throw new Error(`could not create the topic ${settings.topic.topic}`, { cause: error });
@@ -226,6 +263,7 @@ export function createOutboxPublisher(settings: OutboxPublisherSettings): Outbox
         maxAttempts: settings.maxAttempts,
         metrics: settings.metrics,
         logger: settings.logger,
+        faults: settings.faults,
         signal,
       });
       if (pass.failed) {

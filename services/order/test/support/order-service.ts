@@ -1,7 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Order } from '@mesh/contracts';
-import { createPool, migrate, type Pool, ServiceClient } from '@mesh/service-kit';
+import {
+  createPool,
+  type Faults,
+  migrate,
+  noFaults,
+  type Pool,
+  ServiceClient,
+} from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { startPostgres, type TestPostgres } from '@mesh/testkit';
 import { metrics } from '@opentelemetry/api';
@@ -40,7 +47,7 @@ export interface OrderServiceUnderTest {
  * and payment services, listening on 127.0.0.1:0.
  */
 export async function startOrderService(
-  settings: { paymentTimeoutMs?: number; inventoryTimeoutMs?: number } = {},
+  settings: { paymentTimeoutMs?: number; inventoryTimeoutMs?: number; faults?: Faults } = {},
 ): Promise<OrderServiceUnderTest> {
   const logger = createLogger({ name: 'order', level: 'silent' });
   const postgres: TestPostgres = await startPostgres();
@@ -58,6 +65,7 @@ export async function startOrderService(
     outbox: { wake: () => {} },
     // Taken now, after a test file registered its in-memory telemetry.
     metrics: createOrderMetrics(metrics.getMeter('@mesh/order')),
+    faults: settings.faults ?? noFaults,
     inventory: new ServiceClient({
       name: 'inventory',
       baseUrl: inventory.url,

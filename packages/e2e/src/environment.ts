@@ -8,7 +8,7 @@ import {
   uniqueName,
 } from '@mesh/testkit';
 import { Pool } from 'pg';
-import { API_KEY, type Stack, type StackOptions, startStack } from '../../src';
+import { API_KEY, type Stack, type StackOptions, startStack } from './stack';
 
 export interface Environment {
   stack: Stack;
@@ -22,6 +22,8 @@ export interface Environment {
 
 export interface EnvironmentOptions {
   env?: StackOptions['env'];
+  /** The workshop flag file the services read. Default: the repository's. */
+  flagsFile?: string;
   /** A broker of this environment's own, for tests that restart it. Default: the shared one. */
   dedicatedKafka?: boolean;
 }
@@ -54,6 +56,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       kafkaPrefix: `${uniqueName('e2e')}.`,
       otlpEndpoint: capture.url,
       otlpProtocol: 'http/json',
+      flagsFile: options.flagsFile,
       env: options.env ?? {},
     });
     const db = new Pool({ connectionString: postgres.url, max: 4 });

@@ -1,0 +1,6 @@
+import type { Lab } from '../lab';
+import { failingDependency } from './failing-dependency';
+import { slowHop } from './slow-hop';
+
+/** Every lab, in the guide's order. */
+export const LABS: readonly Lab[] = [slowHop, failingDependency];
