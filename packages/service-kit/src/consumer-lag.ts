@@ -1,5 +1,7 @@
+import type { Logger } from '@mesh/telemetry';
 import { type Attributes, metrics, type ObservableResult } from '@opentelemetry/api';
-import type { Consumer } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+import { type PeriodicJob, startPeriodicJob } from './periodic-job';
 
 /**
  * The consumer lag metric, named in the style of the messaging semantic conventions under Mesh's
@@ -9,49 +11,77 @@ import type { Consumer } from 'kafkajs';
  */
 export const CONSUMER_LAG_METRIC = 'mesh.messaging.kafka.consumer.lag';
 
-interface PartitionLag {
+/** How often the partitions' end offsets are asked of the broker. */
+const END_OFFSETS_REFRESH_MS = 5_000;
+
+interface PartitionPosition {
   topic: string;
   partition: number;
-  lag: number;
+  /** The partition's end offset: the offset the next message written to it will get. */
+  highWatermark: number;
+  /** The offset of the next message this member will process. */
+  next: number;
+}
+
+export interface ConsumerLag {
+  /** The message at `offset` is done with (handled or dead-lettered). */
+  processed(topic: string, partition: number, offset: string): void;
+  stop(): Promise<void>;
 }
 
 const key = (topic: string, partition: number) => `${topic}|${partition}`;
 
 /**
- * Reports how many messages this group member has not processed yet, per topic and partition,
- * from kafkajs's own batch events, so a service shows its lag without asking the broker (the
- * collector's kafkametrics receiver does that in compose, per group).
+ * Reports how many messages of each partition this group member has not processed yet, so a
+ * service shows its own lag, natively as in compose (where the collector's kafkametrics receiver
+ * also reports it per group, from the committed offsets).
  *
- * Lag = the partition's high watermark minus the next offset to process, known only at the edges
- * of a batch, from the high watermark the batch was fetched with:
- * - START_BATCH_PROCESS: the batch is still to do, so the lag is high watermark - first offset;
- * - END_BATCH_PROCESS: kafkajs's offsetLag, what was left beyond the batch when it was fetched.
- * In between the value stands still: a batch of 40 slow messages shows 40 until it is done.
- * kafkajs fetches everything waiting (up to 1 MB per partition), so a slow consumer's backlog is
- * in its batch, not left on the broker: END_BATCH_PROCESS alone would read about 0 for it, and
- * messages that arrive while a batch runs count from the next batch on. A partition that gets no
- * batch (an idle topic, or a consumer stuck in one message) keeps its last value.
- *
- * Returns a function that stops reporting (on shutdown, or when the start failed).
+ * Lag = end offset - next offset to process, both as this member knows them:
+ * - the next offset moves with every processed message, and with kafkajs's batch events
+ *   (START_BATCH_PROCESS: the batch's first offset; END_BATCH_PROCESS: past its last);
+ * - the end offset comes with every fetched batch (its high watermark) and from the broker every
+ *   5 s. The batches alone would not do: kafkajs fetches everything waiting (up to 1 MB per
+ *   partition) and fetches again only once the batch is done, so a slow consumer holds its whole
+ *   backlog in one batch and END_BATCH_PROCESS's offsetLag reads about 0 while messages pile up.
+ * So the value is at most about 5 s behind (plus the metric export interval). A partition is
+ * reported once this member has had a batch of it, until a rebalance gives it to another member.
  */
-export function reportConsumerLag(consumer: Consumer, groupId: string): () => void {
-  const partitions = new Map<string, PartitionLag>();
-  const record = (topic: string, partition: number, lag: number) => {
-    partitions.set(key(topic, partition), { topic, partition, lag: Math.max(0, lag) });
+export function reportConsumerLag(settings: {
+  kafka: Kafka;
+  consumer: Consumer;
+  groupId: string;
+  topic: string;
+  logger: Logger;
+}): ConsumerLag {
+  const { kafka, consumer, groupId, topic, logger } = settings;
+  const partitions = new Map<string, PartitionPosition>();
+  const position = (at: string, partition: number): PartitionPosition => {
+    const known = partitions.get(key(at, partition));
+    if (known) return known;
+    const created = { topic: at, partition, highWatermark: 0, next: 0 };
+    partitions.set(key(at, partition), created);
+    return created;
   };
+  const seeEnd = (state: PartitionPosition, highWatermark: string) => {
+    state.highWatermark = Math.max(state.highWatermark, Number(highWatermark));
+  };
+
   const removeListeners = [
     consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
-      if (payload.batchSize === 0) return;
-      record(payload.topic, payload.partition, Number(payload.offsetLagLow) + 1);
+      const state = position(payload.topic, payload.partition);
+      seeEnd(state, payload.highWatermark);
+      if (payload.batchSize > 0) state.next = Number(payload.firstOffset);
     }),
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      record(payload.topic, payload.partition, Number(payload.offsetLag));
+      const state = position(payload.topic, payload.partition);
+      seeEnd(state, payload.highWatermark);
+      state.next = Number(payload.lastOffset) + 1;
     }),
     // After a rebalance, a partition that went to another member is that member's to report.
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const assigned = new Set(
-        Object.entries(payload.memberAssignment).flatMap(([topic, ids]) =>
-          ids.map((partition) => key(topic, partition)),
+        Object.entries(payload.memberAssignment).flatMap(([at, ids]) =>
+          ids.map((partition) => key(at, partition)),
         ),
       );
       for (const partition of partitions.keys()) {
@@ -60,27 +90,54 @@ export function reportConsumerLag(consumer: Consumer, groupId: string): () => vo
     }),
   ];
 
+  let admin: Admin | undefined;
+  const refresh: PeriodicJob = startPeriodicJob({
+    name: `${topic} end offsets for the consumer lag`,
+    intervalMs: END_OFFSETS_REFRESH_MS,
+    timeoutMs: END_OFFSETS_REFRESH_MS,
+    failureBackoff: { initialDelayMs: END_OFFSETS_REFRESH_MS, maxDelayMs: 60_000 },
+    logger,
+    run: async () => {
+      if (partitions.size === 0) return;
+      if (!admin) {
+        const connecting = kafka.admin();
+        await connecting.connect();
+        admin = connecting;
+      }
+      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+        const state = partitions.get(key(topic, partition));
+        if (state) seeEnd(state, high);
+      }
+    },
+  });
+
   // Taken here, not at module load, so that it is the meter of the SDK the process started.
   const gauge = metrics.getMeter('@mesh/service-kit').createObservableGauge(CONSUMER_LAG_METRIC, {
-    description:
-      'Messages of a partition this consumer has not processed yet, as of its last batch start or end',
+    description: 'Messages of a partition this consumer group member has not processed yet',
     unit: '{message}',
   });
   const observe = (result: ObservableResult<Attributes>) => {
-    for (const { topic, partition, lag } of partitions.values()) {
-      result.observe(lag, {
+    for (const state of partitions.values()) {
+      result.observe(Math.max(0, state.highWatermark - state.next), {
         'messaging.system': 'kafka',
         'messaging.consumer.group.name': groupId,
-        'messaging.destination.name': topic,
-        'messaging.destination.partition.id': String(partition),
+        'messaging.destination.name': state.topic,
+        'messaging.destination.partition.id': String(state.partition),
       });
     }
   };
   gauge.addCallback(observe);
 
-  return () => {
-    gauge.removeCallback(observe);
-    for (const remove of removeListeners) remove();
-    partitions.clear();
+  return {
+    processed(at, partition, offset) {
+      position(at, partition).next = Number(offset) + 1;
+    },
+    async stop() {
+      gauge.removeCallback(observe);
+      for (const remove of removeListeners) remove();
+      await refresh.stop();
+      await admin?.disconnect();
+      partitions.clear();
+    },
   };
 }

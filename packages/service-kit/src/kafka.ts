@@ -219,7 +219,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     heartbeatInterval: 3_000,
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
-  const stopReportingLag = reportConsumerLag(consumer, groupId);
+  const lag = reportConsumerLag({ kafka, consumer, groupId, topic, logger });
   let stopping = false;
 
   async function deadLetter(received: ReceivedMessage, error: unknown, attempts: number) {
@@ -262,6 +262,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     for (let attempt = 1; ; attempt++) {
       try {
         await settings.handle(received);
+        lag.processed(from, partition, message.offset);
         return;
       } catch (error) {
         if (stopping) throw error;
@@ -271,6 +272,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
           (isTransientError(error) || (error instanceof AppError && error.isServerError));
         if (!transient && attempt >= maxAttempts) {
           await deadLetter(received, error, attempt);
+          lag.processed(from, partition, message.offset);
           return;
         }
         logger.warn(
@@ -297,8 +299,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
   } catch (error) {
     // A start that failed half-way may hold sockets and kafkajs's reconnect timers; a caller
     // that tries again (startConsumerInBackground) would otherwise leak a pair per attempt.
-    await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
-    stopReportingLag();
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect(), lag.stop()]);
     throw error;
   }
   return {
@@ -307,7 +308,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
       stopping = true;
       await consumer.disconnect();
       await producer.disconnect();
-      stopReportingLag();
+      await lag.stop();
     },
   };
 }
