@@ -1,6 +1,7 @@
 import type { Lab } from '../lab';
 import { failingDependency } from './failing-dependency';
+import { slowConsumer } from './slow-consumer';
 import { slowHop } from './slow-hop';
 
 /** Every lab, in the guide's order. */
-export const LABS: readonly Lab[] = [slowHop, failingDependency];
+export const LABS: readonly Lab[] = [slowHop, failingDependency, slowConsumer];
