@@ -26,8 +26,8 @@ export interface RequestSnapshots {
  * Workshop fault gateway-memory-leak: a debugging aid that keeps a snapshot of every request to
  * /api that passes the key check in a map keyed by request id, and nothing ever deletes one, as
  * with a cache that has no eviction.
- * The heap (v8js.memory.heap.used) grows by about 100 KiB per request and the garbage collector
- * runs more often (v8js.gc.duration), up to MAX_SNAPSHOTS. The first request that finds the flag
+ * The heap (v8js.memory.heap.used) grows by about 100 KiB per request, up to MAX_SNAPSHOTS, and
+ * under a capped heap (compose: 96 MiB) the garbage collector runs more often (v8js.gc.duration). The first request that finds the flag
  * off drops them all, so the next full collection gives the memory back. Off, a request costs
  * one flag read and nothing else.
  */

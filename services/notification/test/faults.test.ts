@@ -116,7 +116,7 @@ describe('notification faults', () => {
     // Orders keep coming at 6 a second; the provider lets 2 through.
     const during: string[] = [];
     const lagSeen: number[] = [];
-    for (let second = 0; second < 5; second++) {
+    for (let second = 0; second < 8; second++) {
       during.push(...(await publish(6)));
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       lagSeen.push(await lag());
@@ -124,9 +124,10 @@ describe('notification faults', () => {
     const slowSends = await sendDurations();
     expect(slowSends.length).toBeGreaterThan(0);
     expect(Math.min(...slowSends)).toBeGreaterThanOrEqual(490);
-    // The first batch is the first second's orders; the next holds everything that came meanwhile.
-    expect(lagSeen[0]).toBeGreaterThanOrEqual(6);
-    expect(lagSeen.at(-1)).toBeGreaterThanOrEqual(12);
+    // About 4 more behind every second; the consumer learns the topic's end every 5 s.
+    const lately = Math.max(...lagSeen.slice(-3));
+    expect(lately).toBeGreaterThanOrEqual(10);
+    expect(lately).toBeGreaterThan(lagSeen[0] ?? 0);
 
     flags.switchTo('notification-email-latency-ms', null);
     await eventually(
