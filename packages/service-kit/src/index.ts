@@ -26,6 +26,7 @@ export {
   postgresSpec,
   redisSpec,
 } from './config-specs';
+export { CONSUMER_LAG_METRIC } from './consumer-lag';
 export {
   headersBeforeDeadLettering,
   type ReplayCommand,

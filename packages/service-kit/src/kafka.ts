@@ -13,6 +13,7 @@ import {
   type ProducerConfig,
   type RetryOptions,
 } from 'kafkajs';
+import { reportConsumerLag } from './consumer-lag';
 import { AppError } from './errors';
 import { backoff, pause } from './retry';
 import { isTransientError } from './transient';
@@ -203,6 +204,8 @@ function headersAsText(headers: IHeaders | undefined): Record<string, string> {
  *   its offset committed, so the partition keeps flowing;
  * - during shutdown the message is left uncommitted and is delivered again later.
  * Delivery is at-least-once: handlers must be idempotent.
+ *
+ * The consumer reports its lag per partition as a metric (see reportConsumerLag).
  */
 export async function startConsumer(settings: ConsumerSettings): Promise<RunningConsumer> {
   const { kafka, groupId, topic, logger } = settings;
@@ -216,6 +219,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     heartbeatInterval: 3_000,
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
+  const lag = reportConsumerLag({ kafka, consumer, groupId, topic, logger });
   let stopping = false;
 
   async function deadLetter(received: ReceivedMessage, error: unknown, attempts: number) {
@@ -258,6 +262,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     for (let attempt = 1; ; attempt++) {
       try {
         await settings.handle(received);
+        lag.processed(from, partition, message.offset);
         return;
       } catch (error) {
         if (stopping) throw error;
@@ -267,6 +272,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
           (isTransientError(error) || (error instanceof AppError && error.isServerError));
         if (!transient && attempt >= maxAttempts) {
           await deadLetter(received, error, attempt);
+          lag.processed(from, partition, message.offset);
           return;
         }
         logger.warn(
@@ -293,7 +299,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
   } catch (error) {
     // A start that failed half-way may hold sockets and kafkajs's reconnect timers; a caller
     // that tries again (startConsumerInBackground) would otherwise leak a pair per attempt.
-    await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect(), lag.stop()]);
     throw error;
   }
   return {
@@ -302,6 +308,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
       stopping = true;
       await consumer.disconnect();
       await producer.disconnect();
+      await lag.stop();
     },
   };
 }

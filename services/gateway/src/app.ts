@@ -1,4 +1,4 @@
-import { optionalCheck, type Redis, type ServerLimits } from '@mesh/service-kit';
+import { type Faults, optionalCheck, type Redis, type ServerLimits } from '@mesh/service-kit';
 import { createFastifyApp } from '@mesh/service-kit/fastify';
 import type { Logger } from '@mesh/telemetry';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +9,7 @@ import type { GatewayMetrics } from './metrics';
 import { API_KEY_HEADER, ApiKeys } from './protection/api-keys';
 import { registerLoadShedding } from './protection/load-shedding';
 import { type RateLimitSettings, registerRateLimit } from './protection/rate-limit';
+import { requestSnapshots } from './request-snapshots';
 import { registerNotificationRoutes } from './routes/notifications.routes';
 import { registerOrderRoutes } from './routes/orders.routes';
 import { registerProductRoutes } from './routes/products.routes';
@@ -27,6 +28,8 @@ export interface AppDeps {
   /** Requests to /api in progress at once; beyond, 503 overloaded. */
   maxInFlight: number;
   serverLimits: ServerLimits;
+  /** The workshop fault flags (gateway-memory-leak). */
+  faults: Faults;
 }
 
 /**
@@ -41,6 +44,7 @@ export interface AppDeps {
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const apiKeys = new ApiKeys(deps.apiKeys);
+  const snapshots = requestSnapshots(deps.faults);
   // A named plugin: @fastify/otel names hook spans after it ("onRequest - publicApi").
   async function publicApi(api: FastifyInstance): Promise<void> {
     registerLoadShedding(api, { maxInFlight: deps.maxInFlight, metrics: deps.metrics });
@@ -53,6 +57,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     });
     api.addHook('preParsing', async function authenticate(request) {
       apiKeys.authenticate(request.headers[API_KEY_HEADER]);
+      // In an existing hook, not one of its own: @fastify/otel makes a span of every hook.
+      await snapshots.record(request);
     });
     registerOrderRoutes(api, deps.orders);
     registerProductRoutes(api, deps.inventory);

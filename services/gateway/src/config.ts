@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  faultsSpec,
   httpServerSpec,
   int,
   loadConfig,
@@ -19,6 +20,7 @@ const spec = {
   ...httpServerSpec(8080, 'Port of the public API'),
   ...logSpec,
   ...redisSpec({ keyPrefix: 'gateway:', purpose: 'that holds the rate limit counters' }),
+  ...faultsSpec,
   API_KEYS: str({
     default: WORKSHOP_API_KEY,
     desc: `Comma-separated API keys accepted in the x-api-key header (default: the public workshop key "${WORKSHOP_API_KEY}")`,

@@ -1,4 +1,4 @@
-import { createRedis } from '@mesh/service-kit';
+import { createRedis, type Faults } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
 import { metrics } from '@opentelemetry/api';
 import type { AppDeps } from './app';
@@ -9,8 +9,11 @@ import { Upstream } from './clients/upstream';
 import type { GatewayConfig } from './config';
 import { createGatewayMetrics } from './metrics';
 
-/** Everything buildApp needs, made from the configuration: Redis and the service clients. */
-export function createDependencies(config: GatewayConfig, logger: Logger): AppDeps {
+/**
+ * Everything buildApp needs, made from the configuration: Redis and the service clients; the
+ * fault flags are started by the caller (they are read from a file, asynchronously).
+ */
+export function createDependencies(config: GatewayConfig, logger: Logger, faults: Faults): AppDeps {
   const gatewayMetrics = createGatewayMetrics(metrics.getMeter('@mesh/gateway'));
   const upstream = (name: string, baseUrl: string, timeoutMs: number) =>
     new Upstream({ name, baseUrl, timeoutMs, metrics: gatewayMetrics });
@@ -30,6 +33,7 @@ export function createDependencies(config: GatewayConfig, logger: Logger): AppDe
     notifications: new NotificationClient(
       upstream('notification', config.NOTIFICATION_URL, config.NOTIFICATION_TIMEOUT_MS),
     ),
+    faults,
     apiKeys: config.apiKeys,
     rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
     bodyLimitBytes: config.BODY_LIMIT_BYTES,

@@ -1,4 +1,4 @@
-import { exitOnSignals, failStart } from '@mesh/service-kit';
+import { exitOnSignals, failStart, startFaults } from '@mesh/service-kit';
 import { createLogger, setTraceEdgePolicy } from '@mesh/telemetry';
 import { buildApp } from './app';
 import { loadGatewayConfig } from './config';
@@ -10,13 +10,15 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
   // Before the first request: trace context from outside is continued only for trusted callers.
   setTraceEdgePolicy(traceEdgePolicy(config));
-  const deps = createDependencies(config, logger);
+  const faults = await startFaults({ file: config.FLAGS_FILE, logger });
+  const deps = createDependencies(config, logger, faults);
   const app = buildApp(deps);
   await app.listen({ port: config.PORT, host: config.HOST });
   exitOnSignals(
     [
       { name: 'http server', close: () => app.close() },
       { name: 'redis', close: () => deps.redis.quit() },
+      { name: 'fault flags', close: () => faults.close() },
     ],
     logger,
   );

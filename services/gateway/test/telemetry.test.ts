@@ -1,5 +1,16 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type Faults, startFaults } from '@mesh/service-kit';
+import { createLogger } from '@mesh/telemetry';
 import { startInMemoryTelemetry } from '@mesh/telemetry-testing';
-import { type FakeService, problem, startRedis, type TestRedis } from '@mesh/testkit';
+import {
+  eventually,
+  type FakeService,
+  flagFileCopy,
+  problem,
+  startRedis,
+  type TestRedis,
+} from '@mesh/testkit';
 import { API_KEY } from './support/api-keys';
 import { startFakeInventory, startFakeOrder } from './support/fakes';
 import type { TestGateway } from './support/gateway';
@@ -10,6 +21,7 @@ import type { TestGateway } from './support/gateway';
 // The only test file that starts telemetry: the SDK's shutdown leaves @fastify/otel subscribed,
 // and a second file in the same jest worker would add its fastify plugin twice.
 const telemetry = startInMemoryTelemetry();
+afterAll(() => telemetry.shutdown());
 
 describe('what the gateway puts on its spans', () => {
   let redis: TestRedis;
@@ -37,7 +49,6 @@ describe('what the gateway puts on its spans', () => {
   afterAll(async () => {
     await gateway.close();
     await Promise.all([order.stop(), inventory.stop(), redis.stop()]);
-    await telemetry.shutdown();
   });
 
   it('when an order is placed, then the span of the request carries its id and status', async () => {
@@ -86,4 +97,85 @@ describe('what the gateway puts on its spans', () => {
       }),
     ]);
   });
+});
+
+/*
+ * The gateway-memory-leak fault as a learner finds it: switched in the flag file while the
+ * gateway serves, then seen in the runtime instrumentation's heap metric (v8js.memory.heap.used,
+ * summed over the heap spaces). Each reading follows a full garbage collection, so it counts
+ * what is still referenced, not garbage waiting to be collected.
+ */
+describe('the gateway-memory-leak fault, in the heap metric', () => {
+  setFlagsFromString('--expose-gc');
+  const collectGarbage = runInNewContext('gc') as () => void;
+  const MiB = 1024 * 1024;
+  const flags = flagFileCopy();
+  let faults: Faults;
+  let redis: TestRedis;
+  let inventory: FakeService;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    [redis, inventory] = await Promise.all([startRedis(), startFakeInventory()]);
+    faults = await startFaults({ file: flags.file, logger: createLogger({ level: 'silent' }) });
+    const { startGateway }: typeof import('./support/gateway') = require('./support/gateway');
+    gateway = await startGateway(
+      {
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: redis.keyPrefix,
+        INVENTORY_URL: inventory.url,
+        RATE_LIMIT_MAX: '100000',
+      },
+      { faults },
+    );
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await faults.close();
+    await Promise.all([inventory.stop(), redis.stop()]);
+  });
+
+  async function browse(requests: number) {
+    for (let sent = 0; sent < requests; sent++) {
+      const response = await gateway.app.inject({
+        url: '/api/products',
+        headers: { 'x-api-key': API_KEY },
+      });
+      expect(response.statusCode).toBe(200);
+    }
+  }
+
+  async function heapUsed(): Promise<number> {
+    collectGarbage();
+    const heap = (await telemetry.collectMetrics())
+      .flatMap((resource) => resource.scopeMetrics)
+      .flatMap((scope) => scope.metrics)
+      .find((metric) => metric.descriptor.name === 'v8js.memory.heap.used');
+    const spaces = (heap?.dataPoints ?? []) as { value: number }[];
+    expect(spaces.length).toBeGreaterThan(0);
+    return spaces.reduce((sum, space) => sum + space.value, 0);
+  }
+
+  const leakIs = (on: boolean) =>
+    eventually(
+      async () => ((await faults.on('gateway-memory-leak')) === on ? true : undefined),
+      `the memory leak fault to be ${on ? 'on' : 'off'}`,
+    );
+
+  it('when it is switched on, then 200 requests keep about 20 MiB on the heap, given back once it is off', async () => {
+    await browse(50);
+    const before = await heapUsed();
+
+    flags.switchTo('gateway-memory-leak', 'on');
+    await leakIs(true);
+    await browse(200);
+    const leaking = await heapUsed();
+    expect((leaking - before) / MiB).toBeGreaterThan(15);
+
+    flags.switchTo('gateway-memory-leak', null);
+    await leakIs(false);
+    await browse(1);
+    const after = await heapUsed();
+    expect((after - before) / MiB).toBeLessThan(5);
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import {
   configLoader,
+  faultsSpec,
   httpServerSpec,
   int,
   kafkaConsumerSpec,
@@ -14,10 +15,11 @@ const spec = {
   ...postgresSpec('notifications'),
   ...kafkaSpec,
   ...kafkaConsumerSpec('notification'),
+  ...faultsSpec,
   EMAIL_LATENCY_MS: int({
     min: 0,
     default: 40,
-    desc: 'Latency of the simulated e-mail provider (ms)',
+    desc: 'Latency of the simulated e-mail provider (ms); the fault flag notification-email-latency-ms overrides it',
   }),
 };
 

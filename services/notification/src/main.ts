@@ -5,13 +5,14 @@ import {
   exitOnSignals,
   failStart,
   migrate,
+  startFaults,
   topicLayout,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { metrics } from '@opentelemetry/api';
 import { buildApp } from './app';
 import { loadNotificationConfig } from './config';
-import { simulatedEmailProvider } from './domain/email-provider';
+import { simulatedEmailProviderWithFaults } from './domain/email-provider';
 import { startOrderEventsConsumer } from './messaging/order-events.consumer';
 import { createNotificationMetrics } from './metrics';
 
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
     logger,
   });
 
+  const faults = await startFaults({ file: config.FLAGS_FILE, logger });
+
   const app = buildApp({ pool, logger, readiness: { postgres: () => pool.query('SELECT 1') } });
   await app.listen({ port: config.PORT, host: config.HOST });
   // Not awaited: the service serves its queries while Kafka is down, and the consumer joins
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
     maxAttempts: config.MESSAGE_MAX_ATTEMPTS,
     topicLayout: topicLayout(config),
     pool,
-    email: simulatedEmailProvider(config.EMAIL_LATENCY_MS),
+    email: simulatedEmailProviderWithFaults(config.EMAIL_LATENCY_MS, faults),
     metrics: createNotificationMetrics(metrics.getMeter('@mesh/notification')),
     logger,
   });
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
       { name: 'http server', close: () => app.close() },
       { name: 'order-events consumer', close: () => consumer.stop(), timeoutMs: 10_000 },
       { name: 'postgres pool', close: () => pool.end() },
+      { name: 'fault flags', close: () => faults.close() },
     ],
     logger,
   );

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Redis } from '@mesh/service-kit';
+import { type Faults, noFaults, type Redis } from '@mesh/service-kit';
 import { createLogger, type Logger } from '@mesh/telemetry';
 import { capturedLogger as captureLogLines } from '@mesh/telemetry-testing';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -27,6 +27,8 @@ export async function startGateway(
     logger?: Logger;
     /** Instead of the OpenTelemetry meter, to assert what was counted. */
     metrics?: GatewayMetrics;
+    /** The workshop fault flags; none by default. */
+    faults?: Faults;
   } = {},
 ): Promise<TestGateway> {
   const { waitForRedis = true } = options;
@@ -36,7 +38,7 @@ export async function startGateway(
     ...env,
   });
   const logger = options.logger ?? createLogger({ name: 'gateway', level: config.LOG_LEVEL });
-  const deps = createDependencies(config, logger);
+  const deps = createDependencies(config, logger, options.faults ?? noFaults);
   if (options.metrics) deps.metrics = options.metrics;
   const { redis } = deps;
   const app = buildApp(deps);

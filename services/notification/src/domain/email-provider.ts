@@ -1,3 +1,4 @@
+import type { Faults } from '@mesh/service-kit';
 import { inSpan } from '@mesh/telemetry';
 import { SpanKind, trace } from '@opentelemetry/api';
 
@@ -16,10 +17,13 @@ export interface EmailProvider {
   send(email: Email): Promise<void>;
 }
 
+/** A latency fixed at start, or read at each send (a workshop fault flag can change it). */
+export type Latency = number | (() => Promise<number>);
+
 /**
  * A simulated e-mail API: a CLIENT span, as a call to a real provider would make, and a delay.
  */
-export function simulatedEmailProvider(latencyMs: number): EmailProvider {
+export function simulatedEmailProvider(latency: Latency): EmailProvider {
   return {
     send: (email) =>
       inSpan(
@@ -33,8 +37,18 @@ export function simulatedEmailProvider(latencyMs: number): EmailProvider {
           },
         },
         async () => {
+          const latencyMs = typeof latency === 'number' ? latency : await latency();
           await new Promise((resolve) => setTimeout(resolve, latencyMs));
         },
       ),
   };
+}
+
+/**
+ * The simulated provider of a running service. Workshop fault notification-email-latency-ms:
+ * while on, each send takes the flag's latency instead of `latencyMs` (EMAIL_LATENCY_MS). The
+ * consumer handles one message at a time, so a slow provider makes it fall behind the orders.
+ */
+export function simulatedEmailProviderWithFaults(latencyMs: number, faults: Faults): EmailProvider {
+  return simulatedEmailProvider(() => faults.number('notification-email-latency-ms', latencyMs));
 }
