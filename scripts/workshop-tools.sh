@@ -7,6 +7,7 @@
 #   - the OpenTelemetry Collector of infra/otel-collector/builder-config.yaml  (scripts/otelcol.sh)
 #   - promtool, at the Prometheus release of docker-compose.yml               (scripts/promtool.sh)
 #   - compose-check, the Compose Specification loader                         (scripts/compose-check.sh)
+#   - vegeta, the load generator of the benchmark (packages/bench)             (scripts/vegeta.sh)
 #
 # Each lands in ~/.cache/mesh and is skipped when already there. Cold (empty Go caches) this
 # takes several minutes, most of it compiling the collector; warm it takes a second.
@@ -20,6 +21,7 @@ case "${1:-}" in
     "$SCRIPTS/otelcol.sh" build
     "$SCRIPTS/promtool.sh" build
     "$SCRIPTS/compose-check.sh" build
+    "$SCRIPTS/vegeta.sh" build
     echo "workshop-tools: ready in $((SECONDS - started)) s" >&2
     ;;
   *)

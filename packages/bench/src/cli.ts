@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startKafka } from '@mesh/testkit';
+import { Client } from 'pg';
+import { type ArmName, type ArmResult, runArm } from './arm';
+import { startBenchCollector } from './collector';
+import { linePlot } from './plot';
+import { pidListeningOn } from './proc';
+import { PROFILES } from './profiles';
+import { lagPlot, latencyPlot, type Machine, renderReport } from './report';
+import { vegetaPath } from './vegeta';
+
+// `pnpm bench [--profile short|full] [--out <dir>] [--caveat <text>]`
+// full writes docs/performance.md and docs/performance/*.svg; short writes to a temporary
+// directory unless --out says otherwise.
+
+const REPO_ROOT = join(__dirname, '..', '..', '..');
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function machine(kafkaVersion: string): Promise<Machine> {
+  const client = new Client({ connectionString: process.env.MESH_TEST_POSTGRES_URL });
+  await client.connect();
+  const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+  await client.end();
+  return {
+    cores: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    postgres: rows[0]?.server_version ?? 'unknown',
+    kafka: kafkaVersion,
+    vegeta:
+      execFileSync(vegetaPath(), ['-version'], { encoding: 'utf8' })
+        .split('\n')
+        .find((line) => line.startsWith('Version'))
+        ?.replace('Version:', '')
+        .trim() ?? 'unknown',
+  };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      profile: { type: 'string', default: 'full' },
+      out: { type: 'string' },
+      caveat: { type: 'string' },
+    },
+  });
+  const profile = PROFILES[values.profile as keyof typeof PROFILES];
+  if (!profile) throw new Error(`unknown profile "${values.profile}" (short or full)`);
+  const out =
+    values.out ??
+    (profile.name === 'full'
+      ? join(REPO_ROOT, 'docs')
+      : await mkdtemp(join(tmpdir(), 'mesh-bench-')));
+  const work = await mkdtemp(join(tmpdir(), 'mesh-bench-load-'));
+  const started = Date.now();
+  say(`bench: profile ${profile.name}, ${profile.pairs} pair(s), writing to ${out}`);
+
+  const kafka = await startKafka();
+  const brokerPort = Number(kafka.brokers[0]?.split(':').at(-1));
+  const collector = await startBenchCollector();
+  const arms: ArmResult[] = [];
+  try {
+    for (let pair = 1; pair <= profile.pairs; pair++) {
+      // Off first in every pair: neither arm always runs on a machine warmed by the other.
+      for (const arm of ['off', 'on'] as ArmName[]) {
+        say(`bench: pair ${pair}, telemetry ${arm}`);
+        const result = await runArm(arm, pair, {
+          profile,
+          collector,
+          kafkaBrokers: kafka.brokers,
+          kafkaPid: pidListeningOn(brokerPort),
+          dir: work,
+          log: say,
+        });
+        say(
+          `bench: pair ${pair} ${arm}: sustained ${result.search.sustained}/s; ` +
+            `half ${result.half.rate}/s p50 ${result.half.p50Ms.toFixed(0)} ms p99 ${result.half.p99Ms.toFixed(0)} ms` +
+            (result.spans
+              ? `; spans ${result.spans.accepted}/${result.spans.ended}, dropped ${result.spans.dropped}`
+              : ''),
+        );
+        arms.push(result);
+      }
+    }
+  } finally {
+    await collector.stop();
+    await kafka.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+
+  const plotsDir = join(out, 'performance');
+  await mkdir(plotsDir, { recursive: true });
+  await writeFile(join(plotsDir, 'latency-vs-load.svg'), linePlot(latencyPlot(arms)));
+  await writeFile(join(plotsDir, 'consumer-lag.svg'), linePlot(lagPlot(arms)));
+  const report = renderReport(
+    {
+      profile,
+      machine: await machine(kafka.version),
+      startedAt: new Date(started).toISOString(),
+      durationS: (Date.now() - started) / 1000,
+      arms,
+      caveat: values.caveat,
+    },
+    {
+      latency: relative(out, join(plotsDir, 'latency-vs-load.svg')),
+      lag: relative(out, join(plotsDir, 'consumer-lag.svg')),
+    },
+  );
+  const reportFile = join(out, 'performance.md');
+  await writeFile(reportFile, report);
+  await writeFile(join(out, 'performance.json'), JSON.stringify({ profile, arms }, null, 1));
+  say(`bench: wrote ${reportFile} in ${Math.round((Date.now() - started) / 1000)} s`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: could not run: ${error instanceof Error ? error.stack : error}\n`);
+    process.exit(1);
+  },
+);
