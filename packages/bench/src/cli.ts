@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startKafka } from '@mesh/testkit';
 import { Client } from 'pg';
@@ -10,12 +10,14 @@ import { startBenchCollector } from './collector';
 import { linePlot } from './plot';
 import { pidListeningOn } from './proc';
 import { PROFILES } from './profiles';
-import { lagPlot, latencyPlot, type Machine, renderReport } from './report';
+import { lagPlot, latencyPlot, type Machine, type Run, renderReport } from './report';
 import { vegetaPath } from './vegeta';
 
 // `pnpm bench [--profile short|full] [--out <dir>] [--caveat <text>]`
 // full writes docs/performance.md and docs/performance/*.svg; short writes to a temporary
-// directory unless --out says otherwise.
+// directory unless --out says otherwise. Every run also writes its raw results
+// (performance.json); `pnpm bench --from <that file> [--out <dir>]` renders the document and the
+// plots again from them without running anything.
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -40,14 +42,37 @@ async function machine(kafkaVersion: string): Promise<Machine> {
   };
 }
 
+/** performance.md and its plots under `out`; returns the document's path. */
+async function writeDocument(out: string, run: Run): Promise<string> {
+  const plotsDir = join(out, 'performance');
+  await mkdir(plotsDir, { recursive: true });
+  await writeFile(join(plotsDir, 'latency-vs-load.svg'), linePlot(latencyPlot(run.arms)));
+  await writeFile(join(plotsDir, 'consumer-lag.svg'), linePlot(lagPlot(run.arms)));
+  const report = renderReport(run, {
+    latency: relative(out, join(plotsDir, 'latency-vs-load.svg')),
+    lag: relative(out, join(plotsDir, 'consumer-lag.svg')),
+  });
+  const reportFile = join(out, 'performance.md');
+  await writeFile(reportFile, report);
+  return reportFile;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       profile: { type: 'string', default: 'full' },
       out: { type: 'string' },
       caveat: { type: 'string' },
+      from: { type: 'string' },
     },
   });
+  if (values.from) {
+    const run = JSON.parse(await readFile(values.from, 'utf8')) as Run;
+    const out = values.out ?? dirname(values.from);
+    await writeDocument(out, { ...run, caveat: values.caveat ?? run.caveat });
+    say(`bench: rendered ${join(out, 'performance.md')} from ${values.from}`);
+    return 0;
+  }
   const profile = PROFILES[values.profile as keyof typeof PROFILES];
   if (!profile) throw new Error(`unknown profile "${values.profile}" (short or full)`);
   const out =
@@ -92,27 +117,16 @@ async function main(): Promise<number> {
     await rm(work, { recursive: true, force: true });
   }
 
-  const plotsDir = join(out, 'performance');
-  await mkdir(plotsDir, { recursive: true });
-  await writeFile(join(plotsDir, 'latency-vs-load.svg'), linePlot(latencyPlot(arms)));
-  await writeFile(join(plotsDir, 'consumer-lag.svg'), linePlot(lagPlot(arms)));
-  const report = renderReport(
-    {
-      profile,
-      machine: await machine(kafka.version),
-      startedAt: new Date(started).toISOString(),
-      durationS: (Date.now() - started) / 1000,
-      arms,
-      caveat: values.caveat,
-    },
-    {
-      latency: relative(out, join(plotsDir, 'latency-vs-load.svg')),
-      lag: relative(out, join(plotsDir, 'consumer-lag.svg')),
-    },
-  );
-  const reportFile = join(out, 'performance.md');
-  await writeFile(reportFile, report);
-  await writeFile(join(out, 'performance.json'), JSON.stringify({ profile, arms }, null, 1));
+  const run: Run = {
+    profile,
+    machine: await machine(kafka.version),
+    startedAt: new Date(started).toISOString(),
+    durationS: (Date.now() - started) / 1000,
+    arms,
+    caveat: values.caveat,
+  };
+  await writeFile(join(out, 'performance.json'), `${JSON.stringify(run, null, 1)}\n`);
+  const reportFile = await writeDocument(out, run);
   say(`bench: wrote ${reportFile} in ${Math.round((Date.now() - started) / 1000)} s`);
   return 0;
 }

@@ -210,19 +210,24 @@ export function renderReport(run: Run, plots: { latency: string; lag: string }):
     '',
     '## Async parity and consumer lag at the peak rate',
     '',
+    'Parity is events a group processed per second ÷ events produced per second. Against orders accepted per second the ratio would be the events per order, shown beside it.',
+    '',
     row([
       'pair',
       'arm',
+      'orders accepted/s',
       'events produced/s',
+      'events per order',
       'group',
       'processed/s',
       'parity',
       'lag p99 (events)',
       'lag max (events)',
     ]),
-    row(['---', '---', '---', '---', '---', '---', '---', '---']),
+    row(['---', '---', '---', '---', '---', '---', '---', '---', '---', '---']),
   );
   for (const a of run.arms) {
+    const ordersPerSecond = a.peak.accepted / a.peak.durationS;
     for (const group of a.lag.groups) {
       const processed = a.eventsPerSecond.groups[group] ?? Number.NaN;
       const lags = peakLags(a, group);
@@ -230,7 +235,9 @@ export function renderReport(run: Run, plots: { latency: string; lag: string }):
         row([
           a.pair,
           a.arm,
+          f(ordersPerSecond, 1),
           f(a.eventsPerSecond.produced, 1),
+          f(a.eventsPerSecond.produced / ordersPerSecond),
           groupName(group),
           f(processed, 1),
           f(processed / a.eventsPerSecond.produced),
