@@ -141,7 +141,8 @@ export async function runArm(arm: ArmName, pair: number, context: ArmContext): P
       );
       return { rate, p99Ms: step.p99Ms, failedShare: step.failedShare };
     });
-    const peakRate = Math.max(1, search.sustained || profile.search.start);
+    // Nothing sustained: the gentlest rate tried still shows cost, lag and spans under load.
+    const peakRate = search.sustained || Math.min(...search.steps.map((step) => step.rate));
     const half = await load(Math.max(1, Math.round(peakRate / 2)), profile.measureSeconds);
 
     const pgPids = await backendPids(db, postgres.url);

@@ -10,7 +10,7 @@ import { startBenchCollector } from './collector';
 import { linePlot } from './plot';
 import { pidListeningOn } from './proc';
 import { PROFILES } from './profiles';
-import { lagPlot, latencyPlot, type Machine, type Run, renderReport } from './report';
+import { lagPlot, latencyPlot, type Machine, type Run, renderReport, runDefects } from './report';
 import { vegetaPath } from './vegeta';
 
 // `pnpm bench [--profile short|full] [--out <dir>] [--caveat <text>]`
@@ -128,7 +128,9 @@ async function main(): Promise<number> {
   await writeFile(join(out, 'performance.json'), `${JSON.stringify(run, null, 1)}\n`);
   const reportFile = await writeDocument(out, run);
   say(`bench: wrote ${reportFile} in ${Math.round((Date.now() - started) / 1000)} s`);
-  return 0;
+  const defects = runDefects(arms);
+  for (const defect of defects) say(`bench: DEFECT: ${defect}`);
+  return defects.length === 0 ? 0 : 1;
 }
 
 main().then(

@@ -295,3 +295,22 @@ export function renderReport(run: Run, plots: { latency: string; lag: string }):
   );
   return lines.join('\n');
 }
+
+/**
+ * What makes a run's figures unusable, whatever the machine: an arm that got no order through,
+ * a telemetry-on arm whose spans never reached the collector, a consumer lag never read. Empty
+ * when the run measured what it set out to.
+ */
+export function runDefects(arms: readonly ArmResult[]): string[] {
+  const defects: string[] = [];
+  if (pairsOf(arms).length === 0) defects.push('no complete on/off pair');
+  for (const a of arms) {
+    const name = `pair ${a.pair} ${a.arm}`;
+    if (a.peak.accepted === 0) defects.push(`${name}: no order accepted at the peak rate`);
+    if (a.lag.samples.length < 2) defects.push(`${name}: consumer lag not sampled`);
+    if (a.arm === 'on' && !(a.spans && a.spans.accepted > 0 && a.spans.ended > 0)) {
+      defects.push(`${name}: no span counted at the collector or in the SDK`);
+    }
+  }
+  return defects;
+}

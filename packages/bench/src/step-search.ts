@@ -13,6 +13,8 @@ export interface SearchSettings {
   growth: number;
   /** Never offered more than this. */
   maxRate: number;
+  /** When the first step fails the rate is halved down to this before giving up. */
+  minRate: number;
   /** Bisections between the last passing and the first failing rate. */
   refinements: number;
   /** The latency objective: p99 strictly below it. */
@@ -34,7 +36,8 @@ export function passes(outcome: StepOutcome, settings: SearchSettings): boolean 
 /**
  * The highest arrival rate meeting the objective, found by growing the rate geometrically until
  * a step fails (or the cap is reached), then bisecting between the last pass and the first fail.
- * Rates are whole orders per second. `probe` runs one step of load at the given rate.
+ * When the first step already fails, the rate is halved until one passes (or the floor failed
+ * too) before bisecting. Rates are whole orders per second. `probe` runs one step at a rate.
  */
 export async function searchSustainedRate(
   settings: SearchSettings,
@@ -59,7 +62,12 @@ export async function searchSustainedRate(
     if (rate >= settings.maxRate) break;
     rate = Math.min(settings.maxRate, Math.max(rate + 1, Math.round(rate * settings.growth)));
   }
-  for (let i = 0; i < settings.refinements && failed !== undefined; i++) {
+  while (passed === 0 && failed !== undefined && failed > settings.minRate) {
+    const lower = Math.max(settings.minRate, Math.floor(failed / 2));
+    if (await run(lower)) passed = lower;
+    else failed = lower;
+  }
+  for (let i = 0; i < settings.refinements && failed !== undefined && passed > 0; i++) {
     const middle = Math.round((passed + failed) / 2);
     if (middle <= passed || middle >= failed) break;
     if (await run(middle)) passed = middle;

@@ -4,6 +4,7 @@ const settings: SearchSettings = {
   start: 40,
   growth: 1.5,
   maxRate: 400,
+  minRate: 5,
   refinements: 2,
   p99LimitMs: 250,
   maxFailedShare: 0.01,
@@ -37,9 +38,17 @@ describe('searchSustainedRate', () => {
     expect(result.sustained).toBe(100);
   });
 
-  it('reports 0 when even the first step fails', async () => {
-    const result = await searchSustainedRate({ ...settings, refinements: 0 }, system(10));
-    expect(result).toEqual({ sustained: 0, steps: [{ rate: 40, p99Ms: 900, failedShare: 0 }] });
+  it('halves the rate when the first step fails, then bisects', async () => {
+    const result = await searchSustainedRate(settings, system(12));
+    // 40, 20 fail; 10 passes; between 10 and 20: 15 fails, 13 fails
+    expect(result.steps.map((s) => s.rate)).toEqual([40, 20, 10, 15, 13]);
+    expect(result.sustained).toBe(10);
+  });
+
+  it('reports 0 when the floor fails too', async () => {
+    const result = await searchSustainedRate(settings, system(2));
+    expect(result.steps.map((s) => s.rate)).toEqual([40, 20, 10, 5]);
+    expect(result.sustained).toBe(0);
   });
 
   it('fails a fast step that lost requests', async () => {
