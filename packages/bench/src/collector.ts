@@ -53,18 +53,3 @@ export async function startBenchCollector(): Promise<BenchCollector> {
     stop: running.stop,
   };
 }
-
-/** Sum of every sample whose name starts with `prefix` and whose labels include `labels`. */
-export function sumSamples(
-  samples: readonly Sample[],
-  prefix: string,
-  labels: Record<string, string | undefined> = {},
-): number {
-  return samples
-    .filter(
-      (sample) =>
-        sample.name.startsWith(prefix) &&
-        Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
-    )
-    .reduce((total, sample) => total + sample.value, 0);
-}
