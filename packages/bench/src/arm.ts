@@ -54,6 +54,8 @@ export interface ArmContext {
   /** Where vegeta's targets and results go. */
   dir: string;
   log(line: string): void;
+  /** Registers what to undo when the run is interrupted; returns how to unregister it. */
+  onInterrupt(cleanup: () => Promise<void>): () => void;
 }
 
 const TICKS_PER_SECOND = 100;
@@ -101,6 +103,10 @@ export async function runArm(arm: ArmName, pair: number, context: ArmContext): P
     telemetry: arm === 'on' ? 'preload' : 'none',
     otlpEndpoint: arm === 'on' ? collector.otlpUrl : undefined,
     env,
+  });
+  const forget = context.onInterrupt(async () => {
+    await stack.stop();
+    await Promise.allSettled([postgres.stop(), redis.stop()]);
   });
   const db = new Pool({ connectionString: postgres.url, max: 2 });
   db.on('error', () => undefined);
@@ -190,6 +196,7 @@ export async function runArm(arm: ArmName, pair: number, context: ArmContext): P
     await stack.stop();
     await db.end();
     await Promise.allSettled([postgres.stop(), redis.stop()]);
+    forget();
   }
 }
 

@@ -88,6 +88,17 @@ async function main(): Promise<number> {
   const brokerPort = Number(kafka.brokers[0]?.split(':').at(-1));
   const collector = await startBenchCollector();
   const arms: ArmResult[] = [];
+  // Ctrl-C mid-run stops the services and drops the arm's database instead of leaving them.
+  const cleanups = new Set<() => Promise<void>>();
+  const interrupted = async (signal: NodeJS.Signals) => {
+    say(`bench: ${signal}: stopping the services and the collector`);
+    await Promise.allSettled([...cleanups].map((cleanup) => cleanup()));
+    await collector.stop();
+    await rm(work, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     for (let pair = 1; pair <= profile.pairs; pair++) {
       // Off first in every pair: neither arm always runs on a machine warmed by the other.
@@ -100,6 +111,10 @@ async function main(): Promise<number> {
           kafkaPid: pidListeningOn(brokerPort),
           dir: work,
           log: say,
+          onInterrupt: (cleanup) => {
+            cleanups.add(cleanup);
+            return () => cleanups.delete(cleanup);
+          },
         });
         say(
           `bench: pair ${pair} ${arm}: sustained ${result.search.sustained}/s; ` +
