@@ -46,7 +46,10 @@ async function machine(kafkaVersion: string): Promise<Machine> {
 async function writeDocument(out: string, run: Run): Promise<string> {
   const plotsDir = join(out, 'performance');
   await mkdir(plotsDir, { recursive: true });
-  await writeFile(join(plotsDir, 'latency-vs-load.svg'), linePlot(latencyPlot(run.arms)));
+  await writeFile(
+    join(plotsDir, 'latency-vs-load.svg'),
+    linePlot(latencyPlot(run.arms, run.profile.search.p99LimitMs)),
+  );
   await writeFile(join(plotsDir, 'consumer-lag.svg'), linePlot(lagPlot(run.arms)));
   const report = renderReport(run, {
     latency: relative(out, join(plotsDir, 'latency-vs-load.svg')),

@@ -8,6 +8,8 @@ export interface Series {
   points: readonly (readonly [number, number])[];
   /** Drawn dashed, e.g. a percentile beside its median. */
   dashed?: boolean;
+  /** Index into the palette; by default the series' own position. */
+  colour?: number;
 }
 
 export interface LinePlot {
@@ -85,7 +87,7 @@ export function linePlot(plot: LinePlot): string {
     `<text x="16" y="${MARGIN.top + innerH / 2}" text-anchor="middle" transform="rotate(-90 16 ${MARGIN.top + innerH / 2})">${escapeXml(plot.yLabel)}</text>`,
   );
   plot.series.forEach((series, index) => {
-    const colour = COLOURS[index % COLOURS.length] as string;
+    const colour = COLOURS[(series.colour ?? index) % COLOURS.length] as string;
     const dash = series.dashed ? ' stroke-dasharray="6 4"' : '';
     const path = series.points
       .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
