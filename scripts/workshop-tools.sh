@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the native tools the workshop stack's tests (packages/workshop) run, so that CI needs
-# neither Docker nor a warm cache:
+# Builds the native tools that the workshop stack's tests (packages/workshop) and the benchmark
+# (packages/bench) run, so that CI needs neither Docker nor a warm cache:
 #
 #   scripts/workshop-tools.sh build
 #
@@ -8,9 +8,10 @@
 #   - promtool, at the Prometheus release of docker-compose.yml               (scripts/promtool.sh)
 #   - compose-check, the Compose Specification loader                         (scripts/compose-check.sh)
 #   - Jaeger v2, at the release of docker-compose.jaeger.yml                  (scripts/jaeger.sh)
+#   - vegeta, the load generator of the benchmark (packages/bench)             (scripts/vegeta.sh)
 #
 # Each lands in ~/.cache/mesh and is skipped when already there. Cold (empty Go caches) this
-# takes several minutes, most of it compiling the collector; warm it takes a second.
+# takes several minutes, most of it compiling the collector and Jaeger; warm it takes a second.
 set -euo pipefail
 
 SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,10 +23,11 @@ case "${1:-}" in
     "$SCRIPTS/promtool.sh" build
     "$SCRIPTS/compose-check.sh" build
     "$SCRIPTS/jaeger.sh" build
+    "$SCRIPTS/vegeta.sh" build
     echo "workshop-tools: ready in $((SECONDS - started)) s" >&2
     ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     [ -z "${1:-}" ] || [ "${1:-}" = help ] || exit 2
     ;;
 esac

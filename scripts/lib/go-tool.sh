@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared by the scripts that build a Go tool into the Mesh cache (k6.sh, promtool.sh, otelcol.sh,
-# compose-check.sh); sourced, never run:
+# vegeta.sh, compose-check.sh); sourced, never run:
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh" <log prefix>
 #

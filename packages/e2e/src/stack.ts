@@ -31,6 +31,13 @@ export interface StackOptions {
   otlpProtocol?: 'http/json' | 'http/protobuf';
   /** The workshop flag file every service reads (FLAGS_FILE). Default: the repository's. */
   flagsFile?: string;
+  /**
+   * `preload` (default): each service starts as its `start` script says, with the telemetry
+   * preload. `none`: without it, so the OpenTelemetry SDK and its instrumentations are never
+   * loaded (what a benchmark compares against; not the same as OTEL_SDK_DISABLED, under which
+   * the SDK's modules are still required).
+   */
+  telemetry?: 'preload' | 'none';
   /** Extra variables per service, e.g. a payment decline rate. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
 }
@@ -38,6 +45,8 @@ export interface StackOptions {
 export interface RunningService {
   readonly name: ServiceName;
   readonly url: string;
+  /** The running process's id; undefined before the first start. */
+  readonly pid: number | undefined;
   /** Everything the process wrote so far (JSON log lines), across restarts. */
   output(): string;
   /** SIGTERM (or the given signal) and wait for the exit. */
@@ -71,7 +80,12 @@ class ServiceProcess implements RunningService {
     readonly name: ServiceName,
     readonly port: number,
     private readonly env: Record<string, string>,
+    private readonly preload: boolean,
   ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -87,15 +101,14 @@ class ServiceProcess implements RunningService {
 
   async start(): Promise<void> {
     // Exactly the service's `start` script: the telemetry preload before any application module.
-    const child = spawn(
-      process.execPath,
-      ['--require', '@mesh/telemetry/register', 'dist/main.js'],
-      {
-        cwd: join(SERVICES_DIR, this.name),
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...this.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const args = this.preload
+      ? ['--require', '@mesh/telemetry/register', 'dist/main.js']
+      : ['dist/main.js'];
+    const child = spawn(process.execPath, args, {
+      cwd: join(SERVICES_DIR, this.name),
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.stopping = false;
     child.stdout?.on('data', (chunk: Buffer) => this.chunks.push(chunk.toString()));
@@ -202,11 +215,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const services = {} as Record<ServiceName, ServiceProcess>;
   for (const name of SERVICES) {
-    services[name] = new ServiceProcess(name, ports[name], {
-      ...common(name),
-      ...specific[name],
-      ...options.env?.[name],
-    });
+    services[name] = new ServiceProcess(
+      name,
+      ports[name],
+      { ...common(name), ...specific[name], ...options.env?.[name] },
+      options.telemetry !== 'none',
+    );
   }
   const stop = async () => {
     await Promise.all([...SERVICES].reverse().map((name) => services[name].stop()));

@@ -1,0 +1,40 @@
+import type { SearchSettings } from './step-search';
+
+export interface Profile {
+  name: 'short' | 'full';
+  /** Interleaved on/off pairs. */
+  pairs: number;
+  /** Load before measuring, so JIT, pools and connections are warm. */
+  warmup: { rate: number; seconds: number };
+  search: SearchSettings;
+  /** Length of each search step. */
+  stepSeconds: number;
+  /** Length of the measurement at the sustained rate (cost, lag, spans) and at half of it. */
+  measureSeconds: number;
+  /** Waits after the load for the last spans and metrics to be exported (5 s intervals). */
+  settleSeconds: number;
+}
+
+const OBJECTIVE = { p99LimitMs: 250, maxFailedShare: 0.01 };
+
+export const PROFILES: Record<Profile['name'], Profile> = {
+  // Proves the benchmark runs end to end in a couple of minutes; its numbers mean nothing.
+  short: {
+    name: 'short',
+    pairs: 1,
+    warmup: { rate: 5, seconds: 3 },
+    search: { start: 10, growth: 2, maxRate: 20, minRate: 5, refinements: 0, ...OBJECTIVE },
+    stepSeconds: 4,
+    measureSeconds: 4,
+    settleSeconds: 12,
+  },
+  full: {
+    name: 'full',
+    pairs: 3,
+    warmup: { rate: 20, seconds: 10 },
+    search: { start: 40, growth: 1.5, maxRate: 400, minRate: 5, refinements: 2, ...OBJECTIVE },
+    stepSeconds: 15,
+    measureSeconds: 20,
+    settleSeconds: 12,
+  },
+};
