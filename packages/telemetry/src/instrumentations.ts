@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
@@ -10,6 +10,20 @@ import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { linkUntrustedCaller } from './edge-propagator';
+import { FastifyRouteInstrumentation } from './fastify-route';
+
+/**
+ * `true` brings back the spans frameworks make of their own workings (express middleware and
+ * router layers, fastify's `request`, hook and handler spans, pg's pool checkouts), e.g. for a
+ * lesson on what a framework does inside a request. Off, a trace holds what a reader needs:
+ * every hop, query and command, and the services' own steps.
+ */
+export const FRAMEWORK_SPANS_VARIABLE = 'MESH_TRACE_FRAMEWORK_SPANS';
+
+/** Booleans as the OpenTelemetry environment variables read them: `true`, in any case. */
+export function frameworkSpansWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[FRAMEWORK_SPANS_VARIABLE]?.trim().toLowerCase() === 'true';
+}
 
 /** Probes and scrapes would otherwise start a trace every few seconds. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/livez', '/metrics']);
@@ -38,11 +52,22 @@ export function redisStatement(command: string, args: unknown[]): string {
     : `${command} ${keyText}`;
 }
 
+function fastifyInstrumentation(frameworkSpans: boolean): Instrumentation {
+  if (!frameworkSpans) return new FastifyRouteInstrumentation();
+  return new FastifyOtelInstrumentation({
+    // Adds the plugin to every fastify instance as it is created: no per-service wiring.
+    registerOnInitialization: true,
+    ignorePaths: (route) => isUntracedPath(route.url),
+  });
+}
+
 /**
  * Exactly the libraries Mesh uses. Left out on purpose: fs and dns (a span per file operation or
- * lookup is noise) and net (it would duplicate the http spans at socket level).
+ * lookup is noise) and net (it would duplicate the http spans at socket level). Framework spans
+ * only with `MESH_TRACE_FRAMEWORK_SPANS=true`; either way the SERVER span is named after the route.
  */
-export function createInstrumentations(): Instrumentation[] {
+export function createInstrumentations(env: NodeJS.ProcessEnv = process.env): Instrumentation[] {
+  const frameworkSpans = frameworkSpansWanted(env);
   return [
     // Incoming and outgoing HTTP through node:http.
     new HttpInstrumentation({
@@ -52,11 +77,17 @@ export function createInstrumentations(): Instrumentation[] {
     }),
     // Outgoing HTTP through fetch.
     new UndiciInstrumentation(),
-    // Order and payment routes.
-    new ExpressInstrumentation(),
+    // Order and payment routes. Even with every layer ignored it still hands the matched route
+    // to the SERVER span.
+    new ExpressInstrumentation({
+      ignoreLayersType: frameworkSpans
+        ? []
+        : [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER],
+    }),
     // Queries outside a unit of work (pool housekeeping, pollers) would each become a one-span
-    // trace; only trace them inside one.
-    new PgInstrumentation({ requireParentSpan: true }),
+    // trace; only trace them inside one. A pool checkout is framework detail: its wait shows as
+    // the gap before the query.
+    new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: !frameworkSpans }),
     new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: redisStatement }),
     // send/process spans and trace context in message headers.
     new KafkaJsInstrumentation(),
@@ -64,10 +95,7 @@ export function createInstrumentations(): Instrumentation[] {
     new PinoInstrumentation(),
     // Event loop, GC and heap metrics.
     new RuntimeNodeInstrumentation(),
-    new FastifyOtelInstrumentation({
-      // Adds the plugin to every fastify instance as it is created: no per-service wiring.
-      registerOnInitialization: true,
-      ignorePaths: (route) => isUntracedPath(route.url),
-    }),
+    // Gateway, inventory and notification routes.
+    fastifyInstrumentation(frameworkSpans),
   ];
 }

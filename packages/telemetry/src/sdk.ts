@@ -49,6 +49,7 @@ function exportConfigured(signal: Signal, env: NodeJS.ProcessEnv): boolean {
  * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_*`, `OTEL_TRACES_SAMPLER`,
  * `OTEL_TRACES_SAMPLER_ARG`, `OTEL_PROPAGATORS`, `OTEL_SDK_DISABLED`, `OTEL_LOG_LEVEL`.
  * https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/
+ * Mesh's one addition: `MESH_TRACE_FRAMEWORK_SPANS=true` records the frameworks' own spans too.
  *
  * Idempotent: while an SDK runs, a second call changes nothing. `shutdownTelemetry` (from the
  * main entry) stops it.
@@ -57,7 +58,7 @@ export function startTelemetry(overrides: TelemetryOverrides = {}, env = process
   if (runningSdk()) return;
 
   const propagator = configuredPropagator(env);
-  const instrumentations = createInstrumentations();
+  const instrumentations = createInstrumentations(env);
   const sdk = new NodeSDK({
     resource: baseResource(),
     // The edge policy a service may register (setTraceEdgePolicy) is applied on extract.
