@@ -166,6 +166,23 @@ describe('one order is one trace: gateway, order, inventory, payment, Kafka, not
       expect(named('order', 'publish order event')?.attributes['mesh.order.id']).toBe(orderId);
     });
 
+    it("then framework spans are left out and each SERVER span is named after its route, the gateway's carrying the order", () => {
+      const framework = spans.filter(
+        (s) =>
+          s.name === 'request' ||
+          s.name === 'pg-pool.connect' ||
+          /^(middleware|router|request handler|handler|onRequest|preParsing)( |$)/.test(s.name),
+      );
+      expect(framework.map((s) => `${s.serviceName} ${s.name}`)).toEqual([]);
+      const gateway = spans.find((s) => s.serviceName === 'gateway' && s.kind === 'SERVER');
+      expect(gateway?.name).toBe('POST /api/orders');
+      expect(gateway?.attributes['http.route']).toBe('/api/orders');
+      expect(gateway?.attributes['mesh.order.id']).toBe(orderId);
+      expect(gateway?.attributes['mesh.order.status']).toBe('CONFIRMED');
+      const servers = spans.filter((s) => s.kind === 'SERVER').map((s) => s.name);
+      expect(servers).toEqual(expect.arrayContaining(['POST /orders', 'POST /reservations']));
+    });
+
     it('then every service wrote log records that carry the trace id', async () => {
       const logs = await env.capture.waitFor(
         () => {

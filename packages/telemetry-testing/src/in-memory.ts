@@ -1,5 +1,5 @@
 import { shutdownTelemetry } from '@mesh/telemetry';
-import { startTelemetry } from '@mesh/telemetry/sdk';
+import { FRAMEWORK_SPANS_VARIABLE, startTelemetry } from '@mesh/telemetry/sdk';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -11,6 +11,15 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace';
+
+export interface InMemoryTelemetryOptions {
+  /**
+   * The frameworks' own spans (`MESH_TRACE_FRAMEWORK_SPANS=true`). In jest the http
+   * instrumentation makes no SERVER span (see below), so a fastify app's requests have a span
+   * only with these on: `@fastify/otel`'s request span, which stands in for the SERVER span.
+   */
+  frameworkSpans?: boolean;
+}
 
 export interface InMemoryTelemetry {
   /** Spans ended so far (waits for exports under way). */
@@ -32,7 +41,7 @@ export interface InMemoryTelemetry {
  * `@opentelemetry/api`; library spans are asserted with the OTLP capture receiver
  * (`@mesh/otlp-capture`) against real processes instead.
  */
-export function startInMemoryTelemetry(): InMemoryTelemetry {
+export function startInMemoryTelemetry(options: InMemoryTelemetryOptions = {}): InMemoryTelemetry {
   const spanExporter = new InMemorySpanExporter();
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const metricReader = new PeriodicExportingMetricReader({
@@ -42,11 +51,10 @@ export function startInMemoryTelemetry(): InMemoryTelemetry {
   });
   // The simple processor hands each span to the exporter asynchronously; reads flush it first.
   const spanProcessor = new SimpleSpanProcessor({ exporter: spanExporter });
-  startTelemetry({
-    spanProcessors: [spanProcessor],
-    logRecordProcessors: [],
-    metricReaders: [metricReader],
-  });
+  startTelemetry(
+    { spanProcessors: [spanProcessor], logRecordProcessors: [], metricReaders: [metricReader] },
+    { ...process.env, [FRAMEWORK_SPANS_VARIABLE]: String(options.frameworkSpans ?? false) },
+  );
   return {
     async spans() {
       await spanProcessor.forceFlush();

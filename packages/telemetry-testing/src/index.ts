@@ -1,2 +1,6 @@
 export { type CapturedLogger, capturedLogger, type LogLine } from './captured-logger';
-export { type InMemoryTelemetry, startInMemoryTelemetry } from './in-memory';
+export {
+  type InMemoryTelemetry,
+  type InMemoryTelemetryOptions,
+  startInMemoryTelemetry,
+} from './in-memory';

@@ -14,6 +14,9 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { EdgePropagator } from './edge-propagator';
 import { createInstrumentations } from './instrumentations';
+
+export { FRAMEWORK_SPANS_VARIABLE } from './instrumentations';
+
 import { configuredPropagator } from './propagators';
 import { baseResource } from './resource';
 import { runningSdk, setRunningSdk } from './running-sdk';

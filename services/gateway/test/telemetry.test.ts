@@ -17,10 +17,12 @@ import type { TestGateway } from './support/gateway';
 
 // Before the gateway's modules are loaded (below, in beforeAll): meters taken earlier would stay
 // no-ops. It captures our spans and @fastify/otel's request and handler spans, which it wires
-// through diagnostics channels rather than require hooks.
+// through diagnostics channels rather than require hooks. Those are framework spans, off in
+// services by default, where the http SERVER span carries what they carry here; jest makes no
+// SERVER span, so they stand in for it.
 // The only test file that starts telemetry: the SDK's shutdown leaves @fastify/otel subscribed,
 // and a second file in the same jest worker would add its fastify plugin twice.
-const telemetry = startInMemoryTelemetry();
+const telemetry = startInMemoryTelemetry({ frameworkSpans: true });
 afterAll(() => telemetry.shutdown());
 
 describe('what the gateway puts on its spans', () => {
