@@ -45,7 +45,8 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): FastifyInstance {
   const apiKeys = new ApiKeys(deps.apiKeys);
   const snapshots = requestSnapshots(deps.faults);
-  // A named plugin: @fastify/otel names hook spans after it ("onRequest - publicApi").
+  // A named plugin: with framework spans on (MESH_TRACE_FRAMEWORK_SPANS), @fastify/otel names
+  // hook spans after it ("onRequest - publicApi").
   async function publicApi(api: FastifyInstance): Promise<void> {
     registerLoadShedding(api, { maxInFlight: deps.maxInFlight, metrics: deps.metrics });
     await registerRateLimit(api, {
@@ -57,7 +58,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     });
     api.addHook('preParsing', async function authenticate(request) {
       apiKeys.authenticate(request.headers[API_KEY_HEADER]);
-      // In an existing hook, not one of its own: @fastify/otel makes a span of every hook.
+      // In an existing hook, not one of its own: with framework spans on, every hook is a span.
       await snapshots.record(request);
     });
     registerOrderRoutes(api, deps.orders);
