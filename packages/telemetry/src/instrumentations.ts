@@ -10,6 +10,7 @@ import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { linkUntrustedCaller } from './edge-propagator';
+import { isTracingEachMessage } from './messaging';
 
 /** Probes and scrapes would otherwise start a trace every few seconds. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/livez', '/metrics']);
@@ -38,6 +39,26 @@ export function redisStatement(command: string, args: unknown[]): string {
     : `${command} ${keyText}`;
 }
 
+type EachBatchPatch = (kafkaClient: unknown) => (eachBatch: unknown) => unknown;
+
+/**
+ * The kafkajs instrumentation, except that it leaves an eachBatch handler marked with
+ * tracesEachMessage() as it is: such a handler makes each message's `process` span itself (see
+ * messaging.ts), and the instrumentation's batch spans would duplicate them. The hook is the
+ * instrumentation's internal method that wraps eachBatch; the telemetry tests pin both paths
+ * (a marked handler gets one span per message, a plain one the instrumentation's batch spans).
+ */
+function kafkaJsInstrumentation(): KafkaJsInstrumentation {
+  const instrumentation = new KafkaJsInstrumentation();
+  const internals = instrumentation as unknown as { _getConsumerEachBatchPatch: EachBatchPatch };
+  const patchEachBatch = internals._getConsumerEachBatchPatch.bind(instrumentation);
+  internals._getConsumerEachBatchPatch = (kafkaClient) => {
+    const patch = patchEachBatch(kafkaClient);
+    return (eachBatch) => (isTracingEachMessage(eachBatch) ? eachBatch : patch(eachBatch));
+  };
+  return instrumentation;
+}
+
 /**
  * Exactly the libraries Mesh uses. Left out on purpose: fs and dns (a span per file operation or
  * lookup is noise) and net (it would duplicate the http spans at socket level).
@@ -59,7 +80,7 @@ export function createInstrumentations(): Instrumentation[] {
     new PgInstrumentation({ requireParentSpan: true }),
     new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: redisStatement }),
     // send/process spans and trace context in message headers.
-    new KafkaJsInstrumentation(),
+    kafkaJsInstrumentation(),
     // Trace ids in log lines, and log export.
     new PinoInstrumentation(),
     // Event loop, GC and heap metrics.
