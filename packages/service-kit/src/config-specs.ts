@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ORDER_EVENTS_TOPIC } from '@mesh/contracts';
 import { bool, brokers, int, port, str, url } from './config';
+import { DEFAULT_CONSUMER_CONCURRENCY } from './kafka';
 
 /*
  * The variables every service reads, declared once. A service spreads the ones it needs into its
@@ -72,7 +73,10 @@ export const kafkaSpec = {
   }),
 };
 
-/** KAFKA_GROUP_ID and MESSAGE_MAX_ATTEMPTS for a service that consumes order-events. */
+/**
+ * KAFKA_GROUP_ID, MESSAGE_MAX_ATTEMPTS and KAFKA_CONSUMER_CONCURRENCY for a service that consumes
+ * order-events.
+ */
 export function kafkaConsumerSpec(groupId: string) {
   return {
     KAFKA_GROUP_ID: str({ default: groupId, desc: 'Consumer group of this service' }),
@@ -80,6 +84,11 @@ export function kafkaConsumerSpec(groupId: string) {
       min: 1,
       default: 3,
       desc: 'Attempts for a failing message before it goes to the dead-letter topic',
+    }),
+    KAFKA_CONSUMER_CONCURRENCY: int({
+      min: 1,
+      default: DEFAULT_CONSUMER_CONCURRENCY,
+      desc: 'Messages the consumer handles at once (never two with the same key, i.e. the same order)',
     }),
   };
 }

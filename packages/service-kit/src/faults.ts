@@ -30,7 +30,7 @@ export interface FaultFlags {
   'inventory-n-plus-one': boolean;
   /** inventory: reservations holding this SKU fail now and then. */
   'inventory-failing-sku': string;
-  /** notification: the simulated e-mail provider takes this long per message (ms). */
+  /** notification: the simulated e-mail provider takes this long per message (ms), one at a time. */
   'notification-email-latency-ms': number;
   /** gateway: every request leaves memory behind that is never freed while the flag is on. */
   'gateway-memory-leak': boolean;

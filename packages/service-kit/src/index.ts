@@ -58,6 +58,7 @@ export {
   type BackgroundConsumer,
   type ConsumerSettings,
   createKafka,
+  DEFAULT_CONSUMER_CONCURRENCY,
   ensureTopics,
   type Kafka,
   type KafkaMessage,

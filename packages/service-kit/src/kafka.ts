@@ -1,9 +1,9 @@
 import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@mesh/contracts';
-import type { Logger } from '@mesh/telemetry';
+import { inProcessSpan, type Logger, tracesEachMessage } from '@mesh/telemetry';
 import {
   type Admin,
   type Consumer,
-  type EachMessageHandler,
+  type EachBatchPayload,
   type IHeaders,
   Kafka,
   type KafkaMessage,
@@ -15,6 +15,7 @@ import {
 } from 'kafkajs';
 import { reportConsumerLag } from './consumer-lag';
 import { AppError } from './errors';
+import { createLimiter, type MessageOutcome, processInKeyOrder } from './key-ordered-batch';
 import { backoff, pause } from './retry';
 import { isTransientError } from './transient';
 
@@ -175,7 +176,18 @@ export interface ConsumerSettings {
   retryDelayMs?: number;
   /** Creates the topic and its dead-letter topic with this layout first, if they are missing. */
   createTopics?: TopicLayout;
+  /**
+   * Messages handled at once by this member, over all its partitions; messages with the same key
+   * are never handled at once. Default DEFAULT_CONSUMER_CONCURRENCY.
+   */
+  concurrency?: number;
 }
+
+/** Messages a consumer handles at once unless told otherwise (see kafkaConsumerSpec). */
+export const DEFAULT_CONSUMER_CONCURRENCY = 16;
+
+/** How often a batch under way heartbeats and commits what is done (kafkajs throttles both). */
+const BATCH_TICK_MS = 1_000;
 
 export interface RunningConsumer {
   consumer: Consumer;
@@ -193,16 +205,26 @@ function headersAsText(headers: IHeaders | undefined): Record<string, string> {
 }
 
 /**
- * Runs a consumer group member that processes one message at a time (`eachMessage`, so the
- * kafkajs instrumentation makes each `process <topic>` span a child of its `send` span).
+ * Runs a consumer group member that keeps up with a busy topic while keeping each key's order:
+ * - its partitions are processed concurrently (kafkajs `partitionsConsumedConcurrently`);
+ * - within a partition, a fetched batch is processed concurrently across message keys, and
+ *   strictly in offset order within a key (see processInKeyOrder): for order events the key is
+ *   the order id, so an order's events are handled one after the other;
+ * - at most `concurrency` messages are handled at once, over all partitions;
+ * - offsets are resolved, and committed, only up to the last message below which every message
+ *   is done: a message still in hand (or given up at shutdown) is delivered again later, with
+ *   those after it, which the handlers' deduplication by event id turns into no-ops;
+ * - each message gets its own `process <topic>` span, the child of its `send` span, active while
+ *   it is handled (see inProcessSpan in @mesh/telemetry).
  *
  * Failure policy, per message:
  * - infrastructure errors (see isTransientError) are retried with backoff for as long as they
- *   last, heartbeating meanwhile: a database restart delays messages, it never loses them;
+ *   last, while the batch heartbeats: a database restart delays messages, it never loses them;
  * - any other error is retried `maxAttempts` times, then the message is published to the
  *   dead-letter topic `<topic>.<group>.dlq` with its original headers plus error headers, and
- *   its offset committed, so the partition keeps flowing;
- * - during shutdown the message is left uncommitted and is delivered again later.
+ *   counts as done, so the partition keeps flowing;
+ * - during shutdown or a rebalance no further message is started, the messages in hand finish
+ *   (a failing one is given up, uncommitted) and the batch ends.
  * Delivery is at-least-once: handlers must be idempotent.
  *
  * The consumer reports its lag per partition as a metric (see reportConsumerLag).
@@ -210,6 +232,7 @@ function headersAsText(headers: IHeaders | undefined): Record<string, string> {
 export async function startConsumer(settings: ConsumerSettings): Promise<RunningConsumer> {
   const { kafka, groupId, topic, logger } = settings;
   const maxAttempts = settings.maxAttempts ?? 3;
+  const concurrency = settings.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY;
   const retryBackoff = { initialDelayMs: settings.retryDelayMs ?? 200, maxDelayMs: 5_000 };
   const dlqTopic = deadLetterTopic(topic, groupId);
   const consumer = kafka.consumer({
@@ -220,7 +243,8 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
   const lag = reportConsumerLag({ kafka, consumer, groupId, topic, logger });
-  let stopping = false;
+  const limiter = createLimiter(concurrency);
+  const stopping = new AbortController();
 
   async function deadLetter(received: ReceivedMessage, error: unknown, attempts: number) {
     const { message, partition } = received;
@@ -251,38 +275,90 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     );
   }
 
-  const eachMessage: EachMessageHandler = async ({
-    topic: from,
-    partition,
-    message,
-    heartbeat,
-  }) => {
-    const received = { topic: from, partition, message, headers: headersAsText(message.headers) };
+  /** Handles one message with the failure policy above; 'left' if the consumer stops first. */
+  async function handleWithRetries(
+    received: ReceivedMessage,
+    keepGoing: () => boolean,
+  ): Promise<MessageOutcome> {
+    const { topic: from, partition, message } = received;
     const pauses = backoff(retryBackoff);
     for (let attempt = 1; ; attempt++) {
       try {
         await settings.handle(received);
-        lag.processed(from, partition, message.offset);
-        return;
+        return 'done';
       } catch (error) {
-        if (stopping) throw error;
+        // Rethrown so that the process span records it; the caller leaves the message.
+        if (!keepGoing()) throw error;
         // A 5xx of a peer service is its trouble, not the message's: wait it out too.
         const transient =
           !(error instanceof PoisonMessageError) &&
           (isTransientError(error) || (error instanceof AppError && error.isServerError));
         if (!transient && attempt >= maxAttempts) {
           await deadLetter(received, error, attempt);
-          lag.processed(from, partition, message.offset);
-          return;
+          return 'done';
         }
         logger.warn(
           { err: error, topic: from, partition, offset: message.offset, attempt, transient },
           'message failed; retrying',
         );
-        await pause(pauses.next());
-        await heartbeat();
+        await pause(pauses.next(), stopping.signal);
+        if (!keepGoing()) throw error;
       }
     }
+  }
+
+  async function processMessage(
+    from: string,
+    partition: number,
+    message: KafkaMessage,
+    keepGoing: () => boolean,
+  ): Promise<MessageOutcome> {
+    const headers = headersAsText(message.headers);
+    const received = { topic: from, partition, message, headers };
+    const traced = { topic: from, partition, offset: message.offset, headers };
+    try {
+      return await inProcessSpan({ ...traced, key: message.key?.toString() }, () =>
+        handleWithRetries(received, keepGoing),
+      );
+    } catch (error) {
+      if (keepGoing()) throw error;
+      logger.warn(
+        { err: error, topic: from, partition, offset: message.offset },
+        'message left for redelivery: the consumer stops',
+      );
+      return 'left';
+    }
+  }
+
+  const eachBatch = async (payload: EachBatchPayload) => {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } =
+      payload;
+    // A heartbeat that fails (the group rebalances) ends the batch and goes to kafkajs.
+    let lostMembership: unknown;
+    const keepGoing = () =>
+      !stopping.signal.aborted && isRunning() && !isStale() && lostMembership === undefined;
+    const tick = setInterval(() => {
+      heartbeat()
+        .then(() => commitOffsetsIfNecessary())
+        .catch((error: unknown) => {
+          lostMembership ??= error;
+        });
+    }, BATCH_TICK_MS);
+    try {
+      await processInKeyOrder({
+        messages: batch.messages,
+        limiter,
+        keepGoing,
+        process: (message) => processMessage(batch.topic, batch.partition, message, keepGoing),
+        completed: (offset) => {
+          resolveOffset(offset);
+          lag.processed(batch.topic, batch.partition, offset);
+        },
+      });
+    } finally {
+      clearInterval(tick);
+    }
+    if (lostMembership !== undefined) throw lostMembership;
   };
 
   try {
@@ -295,7 +371,14 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
     await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage });
+    await consumer.run({
+      partitionsConsumedConcurrently: concurrency,
+      // Offsets are resolved by processInKeyOrder, never past a message that is not done.
+      eachBatchAutoResolve: false,
+      // What is done in a long batch is committed every few seconds, not only at its end.
+      autoCommitInterval: 5_000,
+      eachBatch: tracesEachMessage(eachBatch),
+    });
   } catch (error) {
     // A start that failed half-way may hold sockets and kafkajs's reconnect timers; a caller
     // that tries again (startConsumerInBackground) would otherwise leak a pair per attempt.
@@ -305,7 +388,7 @@ export async function startConsumer(settings: ConsumerSettings): Promise<Running
   return {
     consumer,
     stop: async () => {
-      stopping = true;
+      stopping.abort();
       await consumer.disconnect();
       await producer.disconnect();
       await lag.stop();

@@ -116,6 +116,7 @@ describe('shared specs', () => {
       TOPIC_REPLICATION_FACTOR: 1,
       KAFKA_GROUP_ID: 'payment',
       MESSAGE_MAX_ATTEMPTS: 3,
+      KAFKA_CONSUMER_CONCURRENCY: 16,
     });
   });
 
@@ -128,6 +129,7 @@ describe('shared specs', () => {
     ['TOPIC_PARTITIONS', '0', /TOPIC_PARTITIONS: must be at least 1, got 0/],
     ['TOPIC_REPLICATION_FACTOR', 'three', /TOPIC_REPLICATION_FACTOR: must be an integer/],
     ['MESSAGE_MAX_ATTEMPTS', '-2', /MESSAGE_MAX_ATTEMPTS: must be at least 1/],
+    ['KAFKA_CONSUMER_CONCURRENCY', '0', /KAFKA_CONSUMER_CONCURRENCY: must be at least 1/],
   ])(
     'when %s is "%s", then the ConfigError names it and says what it is',
     (name, value, message) => {

@@ -113,6 +113,8 @@ describe('startConsumer: which failures are waited out and which are dead-letter
       maxAttempts: MAX_ATTEMPTS,
       retryDelayMs: 10,
       createTopics: LAYOUT,
+      // One message at a time, so that the poison, sent last, is dead-lettered last.
+      concurrency: 1,
     });
   });
   afterAll(async () => {

@@ -8,6 +8,13 @@ export {
   withTraceContext,
 } from './context';
 export { createLogger, type Logger, type LoggerSettings } from './logger';
+export {
+  inProcessSpan,
+  isTracingEachMessage,
+  type ProcessedMessage,
+  TRACES_EACH_MESSAGE,
+  tracesEachMessage,
+} from './messaging';
 export { type ShutdownResult, shutdownTelemetry } from './shutdown';
 export { inSpan, recordError, type SpanOptions } from './spans';
 export { type BaggageLimits, setTraceEdgePolicy, type TraceEdgePolicy } from './trace-edge';

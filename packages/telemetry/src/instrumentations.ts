@@ -11,6 +11,7 @@ import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runti
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { linkUntrustedCaller } from './edge-propagator';
 import { FastifyRouteInstrumentation } from './fastify-route';
+import { isTracingEachMessage } from './messaging';
 
 /**
  * `true` brings back the spans frameworks make of their own workings (express middleware and
@@ -61,6 +62,26 @@ function fastifyInstrumentation(frameworkSpans: boolean): Instrumentation {
   });
 }
 
+type EachBatchPatch = (kafkaClient: unknown) => (eachBatch: unknown) => unknown;
+
+/**
+ * The kafkajs instrumentation, except that it leaves an eachBatch handler marked with
+ * tracesEachMessage() as it is: such a handler makes each message's `process` span itself (see
+ * messaging.ts), and the instrumentation's batch spans would duplicate them. The hook is the
+ * instrumentation's internal method that wraps eachBatch; the telemetry tests pin both paths
+ * (a marked handler gets one span per message, a plain one the instrumentation's batch spans).
+ */
+function kafkaJsInstrumentation(): KafkaJsInstrumentation {
+  const instrumentation = new KafkaJsInstrumentation();
+  const internals = instrumentation as unknown as { _getConsumerEachBatchPatch: EachBatchPatch };
+  const patchEachBatch = internals._getConsumerEachBatchPatch.bind(instrumentation);
+  internals._getConsumerEachBatchPatch = (kafkaClient) => {
+    const patch = patchEachBatch(kafkaClient);
+    return (eachBatch) => (isTracingEachMessage(eachBatch) ? eachBatch : patch(eachBatch));
+  };
+  return instrumentation;
+}
+
 /**
  * Exactly the libraries Mesh uses. Left out on purpose: fs and dns (a span per file operation or
  * lookup is noise) and net (it would duplicate the http spans at socket level). Framework spans
@@ -90,7 +111,7 @@ export function createInstrumentations(env: NodeJS.ProcessEnv = process.env): In
     new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: !frameworkSpans }),
     new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: redisStatement }),
     // send/process spans and trace context in message headers.
-    new KafkaJsInstrumentation(),
+    kafkaJsInstrumentation(),
     // Trace ids in log lines, and log export.
     new PinoInstrumentation(),
     // Event loop, GC and heap metrics.

@@ -33,7 +33,7 @@ describe('Kafka propagation through a real broker', () => {
   }
 
   /** Producer and consumer in two processes; resolves once the consumer has flushed its spans. */
-  async function roundTrip(mode: 'message' | 'batch', count: number) {
+  async function roundTrip(mode: 'message' | 'batch' | 'traced-batch', count: number) {
     const topic = await createTopic();
     const env = { BROKERS: kafka.brokers.join(','), TOPIC: topic, ...fastExportEnv(capture.url) };
     const consumer = Fixture.start('kafka-consumer', {
@@ -65,9 +65,8 @@ describe('Kafka propagation through a real broker', () => {
   const withName = (name: string, service: string) =>
     capture.spans().filter((s) => s.name === name && s.serviceName === service);
 
-  it('when messages are consumed one by one, then each process span is the child of its send span, one of each per message', async () => {
-    const { topic, published } = await roundTrip('message', 3);
-
+  /** Each published message: one send span, and one process span that is its child. */
+  function expectProcessedAsChildOfSend(topic: string, published: Published[]) {
     for (const message of published) {
       const sends = withName(`send ${topic}`, 'producer-app').filter(
         (s) => s.parentSpanId === message.spanId,
@@ -101,6 +100,23 @@ describe('Kafka propagation through a real broker', () => {
         'messaging.kafka.offset': expect.anything(),
       });
     }
+  }
+
+  it('when messages are consumed one by one, then each process span is the child of its send span, one of each per message', async () => {
+    const { topic, published } = await roundTrip('message', 3);
+    expectProcessedAsChildOfSend(topic, published);
+  });
+
+  it('when an eachBatch handler marked tracesEachMessage processes each message in inProcessSpan, then each process span is the child of its send span, and the instrumentation adds no batch spans', async () => {
+    const { topic, published } = await roundTrip('traced-batch', 3);
+    expectProcessedAsChildOfSend(topic, published);
+    const consumerSpans = capture
+      .spans()
+      .filter(
+        (s) =>
+          s.serviceName === 'consumer-app' && s.attributes['messaging.destination.name'] === topic,
+      );
+    expect(consumerSpans.map((s) => s.name)).toEqual(Array(3).fill(`process ${topic}`));
   });
 
   it('when messages are consumed in batches, then each process span links to its send span', async () => {

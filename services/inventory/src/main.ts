@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     topic: config.ORDER_EVENTS_TOPIC,
     groupId: config.KAFKA_GROUP_ID,
     maxAttempts: config.MESSAGE_MAX_ATTEMPTS,
+    concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
     topicLayout: topicLayout(config),
   });
 

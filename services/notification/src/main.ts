@@ -32,6 +32,9 @@ async function main(): Promise<void> {
     });
   }
   const pool = createPool(config.DATABASE_URL, {
+    // Each event in hand holds a connection while its e-mail goes out (one transaction), plus a
+    // few for GET /notifications: the consumer never waits for the pool.
+    max: config.KAFKA_CONSUMER_CONCURRENCY + 4,
     applicationName: 'notification',
     schema: SCHEMA,
     logger,
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
     topic: config.ORDER_EVENTS_TOPIC,
     groupId: config.KAFKA_GROUP_ID,
     maxAttempts: config.MESSAGE_MAX_ATTEMPTS,
+    concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
     topicLayout: topicLayout(config),
     pool,
     email: simulatedEmailProviderWithFaults(config.EMAIL_LATENCY_MS, faults),

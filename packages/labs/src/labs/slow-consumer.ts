@@ -3,7 +3,12 @@ import { CONSUMER_LAG_METRIC } from '@mesh/service-kit';
 import { durationMs, type Lab, LabFailed, type LabRun, type PlacedOrder } from '../lab';
 
 const SEND_SPAN = 'email-provider send';
-/** Orders a second: twice what notification gets through with a 500 ms e-mail provider. */
+/** How long a send waited for the provider, which takes one at a time while the fault is on. */
+const PROVIDER_WAIT = 'mesh.notification.provider_wait_ms';
+/**
+ * Orders a second: twice what notification gets through while the e-mail provider takes one
+ * send at a time, 500 ms each.
+ */
 const ORDERS_PER_SECOND = 4;
 
 /** The notification consumer's lag in its latest metric export, summed over the partitions. */
@@ -119,7 +124,13 @@ export const slowConsumer: Lab = {
     run.expect(sends.length > 0, 'some e-mails should have been sent');
     run.expect(
       sends.every((span) => durationMs(span) >= 490),
-      'every e-mail send should take about 500 ms',
+      'every e-mail send should take 500 ms or more',
+    );
+    const waits = sends.map((span) => Number(span.attributes[PROVIDER_WAIT] ?? 0));
+    run.note(`${PROVIDER_WAIT}, longest`, `${Math.max(...waits)} ms`);
+    run.expect(
+      waits.some((wait) => wait >= 400),
+      'sends should wait for each other at the provider (one at a time)',
     );
     const early = Math.max(...lag.slice(0, 3));
     run.expect(

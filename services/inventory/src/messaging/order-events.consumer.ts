@@ -33,6 +33,8 @@ export interface OrderEventsConsumerSettings {
   groupId: string;
   /** Attempts for a failing event before it goes to the dead-letter topic. */
   maxAttempts: number;
+  /** Messages handled at once; never two of the same order (see startConsumer). */
+  concurrency?: number;
   /** Of the topic and its dead-letter topic, if this creates them (see topicLayout). */
   topicLayout: TopicLayout;
 }
@@ -54,6 +56,7 @@ export function startOrderEventsConsumer(
     groupId: settings.groupId,
     logger: inventory.logger,
     maxAttempts: settings.maxAttempts,
+    concurrency: settings.concurrency,
     createTopics: settings.topicLayout,
     handle: async (received) => {
       await applyOrderEvent(inventory, readOrderEvent(received));

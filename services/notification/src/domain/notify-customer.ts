@@ -36,7 +36,7 @@ function compose(event: OrderEvent): { subject: string; body: string } {
  * Returns false for a duplicate.
  */
 export async function notifyCustomer(deps: NotifyDeps, event: OrderEvent): Promise<boolean> {
-  // The kafkajs instrumentation's `process order-events` span is active here; the e-mail call
+  // The consumer's `process order-events` span of this message is active here; the e-mail call
   // and the queries become its children, so the trace reads send → process → e-mail.
   const span = trace.getActiveSpan();
   span?.setAttributes({

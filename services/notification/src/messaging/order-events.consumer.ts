@@ -23,6 +23,8 @@ export interface OrderEventsConsumerSettings extends NotifyDeps {
   topic: string;
   groupId: string;
   maxAttempts: number;
+  /** Messages handled at once; never two of the same order (see startConsumer). */
+  concurrency?: number;
   logger: Logger;
   /** Of the topic and its dead-letter topic, if this creates them (see topicLayout). */
   topicLayout: TopicLayout;
@@ -42,6 +44,7 @@ export function startOrderEventsConsumer(
     topic: settings.topic,
     logger: settings.logger,
     maxAttempts: settings.maxAttempts,
+    concurrency: settings.concurrency,
     createTopics: settings.topicLayout,
     handle: async (received) => {
       await notifyCustomer(settings, parseOrderEvent(received));
