@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -11,7 +10,7 @@ import { linePlot } from './plot';
 import { pidListeningOn } from './proc';
 import { PROFILES } from './profiles';
 import { lagPlot, latencyPlot, type Machine, type Run, renderReport, runDefects } from './report';
-import { vegetaPath } from './vegeta';
+import { vegetaVersion } from './vegeta';
 
 // `pnpm bench [--profile short|full] [--out <dir>] [--caveat <text>]`
 // full writes docs/performance.md and docs/performance/*.svg; short writes to a temporary
@@ -20,6 +19,8 @@ import { vegetaPath } from './vegeta';
 // plots again from them without running anything.
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
+/** The hand-written log of what the numbers led to, kept in the generated document. */
+const CHANGES_FILE = join(__dirname, '..', 'changes.md');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function machine(kafkaVersion: string): Promise<Machine> {
@@ -33,12 +34,7 @@ async function machine(kafkaVersion: string): Promise<Machine> {
     node: process.version,
     postgres: rows[0]?.server_version ?? 'unknown',
     kafka: kafkaVersion,
-    vegeta:
-      execFileSync(vegetaPath(), ['-version'], { encoding: 'utf8' })
-        .split('\n')
-        .find((line) => line.startsWith('Version'))
-        ?.replace('Version:', '')
-        .trim() ?? 'unknown',
+    vegeta: vegetaVersion(),
   };
 }
 
@@ -51,10 +47,14 @@ async function writeDocument(out: string, run: Run): Promise<string> {
     linePlot(latencyPlot(run.arms, run.profile.search.p99LimitMs)),
   );
   await writeFile(join(plotsDir, 'consumer-lag.svg'), linePlot(lagPlot(run.arms)));
-  const report = renderReport(run, {
-    latency: relative(out, join(plotsDir, 'latency-vs-load.svg')),
-    lag: relative(out, join(plotsDir, 'consumer-lag.svg')),
-  });
+  const report = renderReport(
+    run,
+    {
+      latency: relative(out, join(plotsDir, 'latency-vs-load.svg')),
+      lag: relative(out, join(plotsDir, 'consumer-lag.svg')),
+    },
+    await readFile(CHANGES_FILE, 'utf8'),
+  );
   const reportFile = join(out, 'performance.md');
   await writeFile(reportFile, report);
   return reportFile;

@@ -122,7 +122,15 @@ export function lagPlot(arms: readonly ArmResult[]): LinePlot {
   };
 }
 
-export function renderReport(run: Run, plots: { latency: string; lag: string }): string {
+/**
+ * The document. `changes` is the hand-written log of what the numbers led to
+ * (packages/bench/changes.md), kept in the document under its own heading.
+ */
+export function renderReport(
+  run: Run,
+  plots: { latency: string; lag: string },
+  changes?: string,
+): string {
   const pairs = pairsOf(run.arms);
   const { machine, profile } = run;
   const lines: string[] = [
@@ -141,7 +149,7 @@ export function renderReport(run: Run, plots: { latency: string; lag: string }):
     `- Arms interleaved off, on, off, on … (${profile.pairs} pair(s)); every ratio is on ÷ off within a pair; min / median / max over pairs.`,
     `- Load: vegeta (scripts/vegeta.sh), open model at a constant arrival rate, each request a distinct POST /api/orders (one item; the n-th request of a step is always the same). Warm-up ${profile.warmup.rate}/s for ${profile.warmup.seconds} s, then the step search: from ${profile.search.start}/s, ×${profile.search.growth} while a ${profile.stepSeconds} s step keeps p99 < ${profile.search.p99LimitMs} ms with ≤ ${profile.search.maxFailedShare * 100} % non-2xx, up to ${profile.search.maxRate}/s, then ${profile.search.refinements} bisection(s). Then ${profile.measureSeconds} s at half the sustained rate (latency) and ${profile.measureSeconds} s at the sustained rate (peak: cost, lag, events).`,
     "- Cost: CPU ticks from /proc/<pid>/stat (self and reaped children) over the peak measurement, per 1 000 accepted orders: each service, this run's PostgreSQL backends (pg_stat_activity), the Kafka broker and the collector (both shared by the whole run; Kafka also by anything else on the machine). Peak RSS: VmHWM of each service at the end of its arm.",
-    '- Consumer lag: no service exports a lag gauge, so it is read from the broker once a second (kafkajs admin: topic end offsets − committed offsets, summed over partitions). Async parity: events each group committed per second ÷ events produced per second during the peak measurement.',
+    '- Consumer lag: read from the broker once a second, independently of the gauge the consumers report themselves (kafkajs admin: topic end offsets − committed offsets, summed over partitions). Async parity: events each group committed per second ÷ events produced per second during the peak measurement.',
     "- Span delivery (on arm, whole arm): spans the collector accepted (`otelcol_receiver_accepted_spans`) ÷ spans the services' batch processors finished (`otel.sdk.processor.span.processed`, all outcomes); dropped = those with `error.type=queue_full`.",
     '- The load generator runs on the same machine and competes for its cores.',
     '',
@@ -315,6 +323,9 @@ export function renderReport(run: Run, plots: { latency: string; lag: string }):
     '- What each instrumentation group costs (one arm per group switched off).',
     '',
   );
+  if (changes?.trim()) {
+    lines.push('## Changes the numbers led to', '', changes.trim(), '');
+  }
   return lines.join('\n');
 }
 

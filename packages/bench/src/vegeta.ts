@@ -1,4 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +17,15 @@ export function vegetaPath(): string {
   } catch {
     throw new Error('vegeta is not built: run scripts/vegeta.sh build');
   }
+}
+
+/**
+ * The release scripts/vegeta.sh builds. `go install` leaves the binary's own version stamp empty
+ * (release builds set it with -ldflags), so the pinned version is read from the script.
+ */
+export function vegetaVersion(): string {
+  const script = readFileSync(join(REPO_ROOT, 'scripts', 'vegeta.sh'), 'utf8');
+  return /^VEGETA_VERSION=(\S+)$/m.exec(script)?.[1] ?? 'unknown';
 }
 
 export interface OrderTargets {
