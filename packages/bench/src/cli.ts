@@ -19,8 +19,8 @@ import { vegetaVersion } from './vegeta';
 // plots again from them without running anything.
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
-/** The hand-written log of what the numbers led to, kept in the generated document. */
-const CHANGES_FILE = join(__dirname, '..', 'changes.md');
+/** The hand-written sections kept at the end of the generated document. */
+const NOTES_FILE = join(__dirname, '..', 'notes.md');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function machine(kafkaVersion: string): Promise<Machine> {
@@ -53,7 +53,7 @@ async function writeDocument(out: string, run: Run): Promise<string> {
       latency: relative(out, join(plotsDir, 'latency-vs-load.svg')),
       lag: relative(out, join(plotsDir, 'consumer-lag.svg')),
     },
-    await readFile(CHANGES_FILE, 'utf8'),
+    await readFile(NOTES_FILE, 'utf8'),
   );
   const reportFile = join(out, 'performance.md');
   await writeFile(reportFile, report);

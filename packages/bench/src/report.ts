@@ -123,13 +123,13 @@ export function lagPlot(arms: readonly ArmResult[]): LinePlot {
 }
 
 /**
- * The document. `changes` is the hand-written log of what the numbers led to
- * (packages/bench/changes.md), kept in the document under its own heading.
+ * The document. `notes` are the hand-written sections (packages/bench/notes.md: where the goals
+ * stand, and the changes the numbers led to), kept at its end as they are.
  */
 export function renderReport(
   run: Run,
   plots: { latency: string; lag: string },
-  changes?: string,
+  notes?: string,
 ): string {
   const pairs = pairsOf(run.arms);
   const { machine, profile } = run;
@@ -323,9 +323,7 @@ export function renderReport(
     '- What each instrumentation group costs (one arm per group switched off).',
     '',
   );
-  if (changes?.trim()) {
-    lines.push('## Changes the numbers led to', '', changes.trim(), '');
-  }
+  if (notes?.trim()) lines.push(notes.trim(), '');
   return lines.join('\n');
 }
 
