@@ -214,7 +214,7 @@ describe('docker-compose.yml: the five Mesh services', () => {
       )
       .reduce<string>((all, part) => `${all}\n${part ?? ''}`, config);
 
-  const telemetrySources = ['sdk.ts', 'resource.ts']
+  const telemetrySources = ['sdk.ts', 'resource.ts', 'instrumentations.ts']
     .map((file) => readFileSync(repoPath('packages', 'telemetry', 'src', file), 'utf8'))
     .join('\n');
 
@@ -227,7 +227,9 @@ describe('docker-compose.yml: the five Mesh services', () => {
       const unread = Object.keys(environmentOf(service)).filter((variable) => {
         // Node's own (NODE_OPTIONS)
         if (NODE_RUNTIME_VARIABLES.includes(variable)) return false;
-        // the OpenTelemetry SDK's own variables, which @mesh/telemetry hands to the SDK
+        // read by @mesh/telemetry: the SDK's own variables (OTEL_*), which it hands to the
+        // SDK, and its own switches (MESH_TRACE_FRAMEWORK_SPANS)
+        if (telemetrySources.includes(`'${variable}'`)) return false;
         if (variable.startsWith('OTEL_')) return !telemetrySources.includes(variable);
         // a key of the service's typed config spec, e.g. `  KAFKA_BROKERS: str({`
         return !new RegExp(`^\\s*${variable}\\s*:`, 'm').test(config);
