@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { deadLetterTopic, type OrderEvent } from '@mesh/contracts';
+import { deadLetterTopic } from '@mesh/contracts';
 import type { Kafka, Pool } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { eventually, type TestKafka, uniqueName } from '@mesh/testkit';
 import type { Email, EmailProvider } from '../src/domain/email-provider';
 import { type ConsumerUnderTest, startConsumerUnderTest } from './support/consumer';
+import { orderEvent } from './support/order-event';
 
 const run = promisify(execFile);
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -78,17 +78,7 @@ describe('dlq:replay: dead-lettered order events sent back (real Kafka and Postg
   };
 
   it('when an event was dead-lettered twice and the cause is fixed, then replaying sends its e-mail once, and a second run has nothing left to replay', async () => {
-    const event: OrderEvent = {
-      id: randomUUID(),
-      type: 'order.confirmed',
-      occurredAt: new Date().toISOString(),
-      orderId: randomUUID(),
-      customerId: 'ada',
-      status: 'CONFIRMED',
-      items: [{ sku: 'MUG-BLUE-350', quantity: 1, unitPriceCents: 1290 }],
-      totalCents: 1290,
-      currency: 'EUR',
-    };
+    const event = orderEvent();
     const message = { key: event.orderId, value: JSON.stringify(event) };
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();

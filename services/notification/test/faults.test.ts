@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { OrderEvent } from '@mesh/contracts';
 import { CONSUMER_LAG_METRIC, type Faults, startFaults } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { startInMemoryTelemetry } from '@mesh/telemetry-testing';
 import { eventually, flagFileCopy, uniqueName } from '@mesh/testkit';
 import { simulatedEmailProviderWithFaults } from '../src/domain/email-provider';
 import { type ConsumerUnderTest, startConsumerUnderTest } from './support/consumer';
+import { orderEvent } from './support/order-event';
 
 /*
  * The slow e-mail provider as a learner finds it: switched in the flag file while the consumer
@@ -15,20 +14,6 @@ const telemetry = startInMemoryTelemetry();
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 /** EMAIL_LATENCY_MS of this test: what the provider takes while the fault is off. */
 const SETTING_MS = 5;
-
-function orderEvent(): OrderEvent {
-  return {
-    id: randomUUID(),
-    type: 'order.confirmed',
-    occurredAt: new Date().toISOString(),
-    orderId: randomUUID(),
-    customerId: 'ada',
-    status: 'CONFIRMED',
-    items: [{ sku: 'MUG-BLUE-350', quantity: 1, unitPriceCents: 1200 }],
-    totalCents: 1200,
-    currency: 'EUR',
-  };
-}
 
 describe('notification faults', () => {
   const flags = flagFileCopy();

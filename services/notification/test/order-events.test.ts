@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { DEAD_LETTER_HEADERS, deadLetterTopic, type OrderEvent } from '@mesh/contracts';
+import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@mesh/contracts';
 import type { Kafka, Pool } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { eventually, uniqueName } from '@mesh/testkit';
@@ -8,23 +7,9 @@ import type { KafkaMessage } from 'kafkajs';
 import { buildApp } from '../src/app';
 import type { Email, EmailProvider } from '../src/domain/email-provider';
 import { type ConsumerUnderTest, startConsumerUnderTest } from './support/consumer';
+import { orderEvent } from './support/order-event';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-function orderEvent(overrides: Partial<OrderEvent> = {}): OrderEvent {
-  return {
-    id: randomUUID(),
-    type: 'order.confirmed',
-    occurredAt: new Date().toISOString(),
-    orderId: randomUUID(),
-    customerId: 'ada',
-    status: 'CONFIRMED',
-    items: [{ sku: 'MUG-BLUE-350', quantity: 2, unitPriceCents: 1200 }],
-    totalCents: 2400,
-    currency: 'EUR',
-    ...overrides,
-  };
-}
 
 describe('notification: order events from a real Kafka broker', () => {
   let under: ConsumerUnderTest;
