@@ -1,4 +1,4 @@
-import { exitOnSignals, failStart } from '@mesh/service-kit';
+import { exitOnSignals, failStart } from '@mesh/service-kit/lifecycle';
 import { createLogger } from '@mesh/telemetry';
 import { loadStorefrontConfig } from './config';
 import { createStorefrontServer } from './server';
