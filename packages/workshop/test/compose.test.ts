@@ -131,7 +131,7 @@ describe('docker-compose.yml rules for every container', () => {
     expect(service.restart).toBe(isOneShot(service) ? 'no' : 'unless-stopped');
   });
 
-  it('when ports are published, then only gateway 8080, storefront 8090, the collector\'s OTLP/HTTP 4318, Grafana 3000, Prometheus 9090 and Tempo 3200 are, on 127.0.0.1', () => {
+  it("when ports are published, then only gateway 8080, storefront 8090, the collector's OTLP/HTTP 4318, Grafana 3000, Prometheus 9090 and Tempo 3200 are, on 127.0.0.1", () => {
     const published = services.flatMap(([name, service]) =>
       publishedPorts(service).map((port) => ({ name, ...port })),
     );
