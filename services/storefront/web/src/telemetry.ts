@@ -88,8 +88,3 @@ function recordWebVitals(): void {
   onFCP(record);
   onTTFB(record);
 }
-
-/** The trace a span of this page runs in, for the "what just happened" panel. */
-export function currentTraceId(): string | undefined {
-  return trace.getActiveSpan()?.spanContext().traceId;
-}
