@@ -8,12 +8,12 @@
 #      the first time (scripts/otelcol.sh build)
 #   3. pnpm build
 #   4. the runner (packages/dev): PostgreSQL, Redis and Kafka natively (scripts/services.sh
-#      start), the collector with infra/otel-collector/native.yaml, then the five services, each
-#      waited for until /readyz answers; it prints their URLs and a curl to place an order.
+#      start), the collector, the five services and the storefront (:8090), each waited for
+#      until /readyz answers; it prints their URLs and a curl to place an order.
 #
 # Logs: on a terminal, one readable line per entry behind the service's name; into a pipe or a
 # file, JSON lines with a "service" field. Everything else the runner says goes to stderr.
-# Ctrl-C stops the services and the collector; PostgreSQL, Redis and Kafka keep running
+# Ctrl-C stops them all but PostgreSQL, Redis and Kafka, which keep running
 # (scripts/services.sh stop). The settings (ports, and DATABASE_URL, REDIS_URL and
 # KAFKA_BROKERS for backing services of your own) are in packages/dev/src/config.ts.
 set -euo pipefail

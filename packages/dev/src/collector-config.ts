@@ -30,7 +30,7 @@ interface CollectorConfig {
  *   becomes RED metrics and service-graph edges per service, at http://127.0.0.1:8889/metrics.
  * - Dropped: the tail-sampled trace pipeline to Tempo and the logs pipeline to Loki. The
  *   services' log lines are in the terminal, each with its trace_id.
- * - Every listener on 127.0.0.1, on the runner's ports; the collector's own log: warnings and
+ * - Every listener on 127.0.0.1, on the runner's ports (the OTLP/HTTP receiver keeps its CORS); the collector's own log: warnings and
  *   errors only, as JSON lines, so the terminal stays the services'.
  */
 export function nativeCollectorConfig(ports: RunConfig['collectorPorts']): CollectorConfig {
@@ -47,10 +47,13 @@ export function nativeCollectorConfig(ports: RunConfig['collectorPorts']): Colle
   if (tracesIn) tracesIn.exporters = tracesIn.exporters.filter((name) => name !== 'forward');
 
   config.extensions.health_check = { endpoint: `127.0.0.1:${ports.health}` };
+  const otlp = config.receivers.otlp as { protocols: { grpc: Section; http: Section } };
+  // Only the addresses change: the HTTP receiver keeps its CORS for the storefront's page, whose
+  // origin the runner hands the collector in MESH_STOREFRONT_ORIGIN.
   config.receivers.otlp = {
     protocols: {
-      grpc: { endpoint: `127.0.0.1:${ports.otlpGrpc}` },
-      http: { endpoint: `127.0.0.1:${ports.otlpHttp}` },
+      grpc: { ...otlp.protocols.grpc, endpoint: `127.0.0.1:${ports.otlpGrpc}` },
+      http: { ...otlp.protocols.http, endpoint: `127.0.0.1:${ports.otlpHttp}` },
     },
   };
   config.exporters.prometheus = {

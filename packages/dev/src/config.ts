@@ -21,6 +21,10 @@ const spec = {
   PAYMENT_PORT: port({ default: 8082, desc: 'Port of the payment service' }),
   INVENTORY_PORT: port({ default: 8083, desc: 'Port of the inventory service' }),
   NOTIFICATION_PORT: port({ default: 8084, desc: 'Port of the notification service' }),
+  STOREFRONT_PORT: port({
+    default: 8090,
+    desc: 'Port of the storefront, the shop in the browser (its origin is the one the gateway and the collector allow)',
+  }),
   OTLP_GRPC_PORT: port({ default: 4317, desc: "The collector's OTLP/gRPC receiver" }),
   OTLP_HTTP_PORT: port({
     default: 4318,
@@ -57,6 +61,7 @@ export function loadRunConfig(env: Record<string, string | undefined> = process.
   };
   return {
     servicePorts,
+    storefrontPort: config.STOREFRONT_PORT,
     collectorPorts: {
       otlpGrpc: config.OTLP_GRPC_PORT,
       otlpHttp: config.OTLP_HTTP_PORT,

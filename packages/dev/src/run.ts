@@ -33,8 +33,7 @@ export interface RunOptions {
 
 /**
  * Runs Mesh natively until SIGINT, SIGTERM or SIGHUP: the backing services (unless given), the
- * OpenTelemetry Collector and the five services, then stops the collector and the services
- * again. Resolves with the exit code: 0 after a clean stop on a signal, 1 when something failed.
+ * OpenTelemetry Collector, the five services and the storefront, then stops them again. Resolves with the exit code: 0 after a clean stop on a signal, 1 when something failed.
  */
 export async function runMesh(options: RunOptions): Promise<number> {
   const { env, say } = options;
@@ -60,7 +59,7 @@ export async function runMesh(options: RunOptions): Promise<number> {
   }
 
   const format: LineFormatter = options.pretty
-    ? prettyLines(['otelcol', ...SERVICES])
+    ? prettyLines(['otelcol', ...SERVICES, 'storefront'])
     : jsonLines();
   const onLine = (name: string, line: string) => options.writeLog(format(name, line));
   const children: Child[] = [];
@@ -91,12 +90,12 @@ export async function runMesh(options: RunOptions): Promise<number> {
   writeFileSync(collectorConfig, JSON.stringify(nativeCollectorConfig(config.collectorPorts)));
 
   const start = async () => {
-    say('run: starting the OpenTelemetry Collector, then the five services\n');
+    say('run: starting the OpenTelemetry Collector, then the five services and the storefront\n');
     const collector = new Child({
       name: 'otelcol',
       command: collectorPath.path,
       args: ['--config', collectorConfig],
-      env: { PATH: env.PATH, HOME: env.HOME },
+      env: { PATH: env.PATH, HOME: env.HOME, MESH_STOREFRONT_ORIGIN: storefrontOrigin(config) },
       onLine,
     });
     children.push(collector);
@@ -130,6 +129,22 @@ export async function runMesh(options: RunOptions): Promise<number> {
         ),
       );
     }
+    if (stopping) return;
+    // As in docker-compose.yml, without the telemetry preload: its telemetry is the browser's.
+    const storefront = new Child({
+      name: 'storefront',
+      command: process.execPath,
+      args: ['dist/main.js'],
+      cwd: join(REPO_ROOT, 'services', 'storefront'),
+      env: storefrontEnv(env, config),
+      onLine,
+    });
+    children.push(storefront);
+    await waitUntilAnswers(
+      storefront,
+      `http://127.0.0.1:${config.storefrontPort}/readyz`,
+      START_TIMEOUT_MS,
+    );
   };
 
   let exitCode = 0;
@@ -159,7 +174,7 @@ export async function runMesh(options: RunOptions): Promise<number> {
   }
   stopping = true;
 
-  say('run: stopping the five services, then the collector\n');
+  say('run: stopping the five services and the storefront, then the collector\n');
   const killed = await stopInOrder(children);
   if (killed.length > 0) say(`run: killed after the time limit: ${killed.join(', ')}\n`);
   say(
@@ -228,6 +243,7 @@ function serviceEnv(
     // The native collector has no logs pipeline (see collector-config.ts): the log lines are in
     // the terminal instead.
     OTEL_LOGS_EXPORTER: 'none',
+    ...(name === 'gateway' ? { CORS_ALLOWED_ORIGIN: storefrontOrigin(config) } : {}),
     ...(prefix
       ? {
           ORDER_EVENTS_TOPIC: `${prefix}order-events`,
@@ -238,13 +254,31 @@ function serviceEnv(
   };
 }
 
+/** The storefront as the browser names it: exactly the origin the gateway and the collector allow. */
+function storefrontOrigin(config: RunConfig): string {
+  return `http://127.0.0.1:${config.storefrontPort}`;
+}
+
+/** The storefront's runtime config (/config.json): the native gateway and collector. */
+function storefrontEnv(env: NodeJS.ProcessEnv, config: RunConfig): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    HOST: '127.0.0.1',
+    PORT: String(config.storefrontPort),
+    GATEWAY_PUBLIC_URL: `http://127.0.0.1:${config.servicePorts.gateway}`,
+    OTLP_TRACES_PUBLIC_URL: `http://127.0.0.1:${config.collectorPorts.otlpHttp}/v1/traces`,
+    // There is no Grafana natively: the order page shows the trace id without a link.
+    GRAFANA_PUBLIC_URL: '',
+  };
+}
+
 function banner(config: RunConfig, children: Child[], env: NodeJS.ProcessEnv): string {
   const pid = (name: string) => children.find((child) => child.name === name)?.pid ?? '?';
   const gateway = `http://127.0.0.1:${config.servicePorts.gateway}`;
   const apiKey = env.API_KEYS?.split(',')[0]?.trim() || 'mesh-demo-key';
   const ports = config.collectorPorts;
   const lines = [
-    'run: Mesh is running natively. Ctrl-C stops the services and the collector.',
+    'run: Mesh is running natively. Ctrl-C stops the services, the storefront and the collector.',
     ...[...SERVICES]
       .sort((a, b) => config.servicePorts[a] - config.servicePorts[b])
       .map(
@@ -252,6 +286,7 @@ function banner(config: RunConfig, children: Child[], env: NodeJS.ProcessEnv): s
           `  ${name.padEnd(13)} http://127.0.0.1:${config.servicePorts[name]}  pid ${pid(name)}` +
           (name === 'gateway' ? '  the public API' : ''),
       ),
+    `  ${'storefront'.padEnd(13)} ${storefrontOrigin(config)}  pid ${pid('storefront')}  the shop in the browser`,
     `  ${'otelcol'.padEnd(13)} http://127.0.0.1:${ports.otlpHttp}  pid ${pid('otelcol')}  OTLP from the services`,
     `  ${''.padEnd(13)} http://127.0.0.1:${ports.metrics}/metrics  span metrics (RED per service) and the service graph`,
     '',

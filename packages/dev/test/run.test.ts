@@ -25,6 +25,7 @@ const PORT_VARIABLES = [
   'PAYMENT_PORT',
   'INVENTORY_PORT',
   'NOTIFICATION_PORT',
+  'STOREFRONT_PORT',
   'OTLP_GRPC_PORT',
   'OTLP_HTTP_PORT',
   'COLLECTOR_HEALTH_PORT',
@@ -119,7 +120,7 @@ describe('scripts/run.sh: Mesh run natively', () => {
   });
 
   it('when it says it is running, then every service answers /readyz on its port and the banner names their pids', async () => {
-    expect(Object.keys(pids).sort()).toEqual([...SERVICES, 'otelcol'].sort());
+    expect(Object.keys(pids).sort()).toEqual([...SERVICES, 'storefront', 'otelcol'].sort());
     for (const name of SERVICES) {
       const response = await fetch(
         `http://127.0.0.1:${ports[`${name.toUpperCase()}_PORT`]}/readyz`,
@@ -127,6 +128,54 @@ describe('scripts/run.sh: Mesh run natively', () => {
       expect({ name, status: response.status }).toEqual({ name, status: 200 });
     }
     expect(stderr).toContain(`curl -si -X POST http://127.0.0.1:${ports.GATEWAY_PORT}/api/orders`);
+  });
+
+  it('when it says it is running, then the storefront serves its page and a config naming the native gateway and collector', async () => {
+    const storefront = `http://127.0.0.1:${ports.STOREFRONT_PORT}`;
+    expect(stderr).toMatch(new RegExp(`^ {2}storefront +${storefront} +pid \\d+`, 'm'));
+    const page = await fetch(`${storefront}/`);
+    expect({ status: page.status, type: page.headers.get('content-type') }).toEqual({
+      status: 200,
+      type: 'text/html; charset=utf-8',
+    });
+    const config = (await (await fetch(`${storefront}/config.json`)).json()) as Record<
+      string,
+      string
+    >;
+    expect(config).toMatchObject({
+      gatewayUrl: `http://127.0.0.1:${ports.GATEWAY_PORT}`,
+      otlpTracesUrl: `http://127.0.0.1:${ports.OTLP_HTTP_PORT}/v1/traces`,
+      grafanaUrl: '',
+    });
+  });
+
+  it("then the gateway and the collector let the storefront's origin, and no other, call them from a page", async () => {
+    const preflight = async (url: string, origin: string) => {
+      const response = await fetch(url, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+      return response.headers.get('access-control-allow-origin');
+    };
+    const storefront = `http://127.0.0.1:${ports.STOREFRONT_PORT}`;
+    const elsewhere = 'http://127.0.0.1:9';
+    const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}/api/orders`;
+    const collector = `http://127.0.0.1:${ports.OTLP_HTTP_PORT}/v1/traces`;
+    expect({
+      gateway: await preflight(gateway, storefront),
+      collector: await preflight(collector, storefront),
+      gatewayElsewhere: await preflight(gateway, elsewhere),
+      collectorElsewhere: await preflight(collector, elsewhere),
+    }).toEqual({
+      gateway: storefront,
+      collector: storefront,
+      gatewayElsewhere: null,
+      collectorElsewhere: null,
+    });
   });
 
   let traceId = '';
@@ -173,9 +222,9 @@ describe('scripts/run.sh: Mesh run natively', () => {
     const parsed = lines.map((line) => JSON.parse(line) as { service?: string; trace_id?: string });
     const services = new Set(parsed.map((line) => line.service));
     expect(SERVICES.filter((name) => !services.has(name))).toEqual([]);
-    expect([...services].filter((name) => !['otelcol', ...SERVICES].includes(name ?? ''))).toEqual(
-      [],
-    );
+    expect(
+      [...services].filter((name) => !['otelcol', 'storefront', ...SERVICES].includes(name ?? '')),
+    ).toEqual([]);
     const ofOrder = parsed.filter((line) => line.trace_id === traceId);
     expect(ofOrder.length).toBeGreaterThan(0);
   });
@@ -185,7 +234,8 @@ describe('scripts/run.sh: Mesh run natively', () => {
     const code = await exited;
     expect({ code, stderr: stderr.slice(stderr.indexOf('run: stopping')) }).toEqual({
       code: 0,
-      stderr: 'run: stopping the five services, then the collector\nrun: stopped.\n',
+      stderr:
+        'run: stopping the five services and the storefront, then the collector\nrun: stopped.\n',
     });
     expect(Object.entries(pids).filter(([, pid]) => isAlive(pid))).toEqual([]);
     const busy = [];
