@@ -17,7 +17,13 @@ import { Pool } from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadStorefrontConfig, WORKSHOP_API_KEY } from '../src/config';
 import { createStorefrontServer } from '../src/server';
-import { launchChromium, tabTo, unlabelledFields } from './support/browser';
+import {
+  launchChromium,
+  saveScreenshot,
+  screenshotsDir,
+  tabTo,
+  unlabelledFields,
+} from './support/browser';
 
 /*
  * The storefront in a real Chromium, against the five services running natively (@mesh/e2e)
@@ -26,7 +32,7 @@ import { launchChromium, tabTo, unlabelledFields } from './support/browser';
  * allows that origin and accepts the public workshop key, as in compose.
  */
 
-const SCREENSHOTS = join(__dirname, '..', '..', '..', 'docs', 'images', 'storefront');
+const SCREENSHOTS = screenshotsDir();
 const SERVICES = ['storefront', 'gateway', 'order', 'inventory', 'payment', 'notification'];
 const TERMINAL_TIMEOUT_MS = 30_000;
 
@@ -55,8 +61,7 @@ describe('the storefront in a browser', () => {
     return product;
   };
 
-  const screenshot = (name: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const screenshot = (name: string) => saveScreenshot(page, SCREENSHOTS, name);
 
   const addToCart = async (sku: string, quantity: number) => {
     await page.goto(`${storefrontUrl}/#/products/${sku}`);

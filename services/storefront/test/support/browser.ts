@@ -1,5 +1,35 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * Where the tests save each page's screenshot: a git-ignored folder, so a test run leaves the
+ * tree as it was; STOREFRONT_SCREENSHOTS_DIR (relative to the repository root) names another,
+ * e.g. docs/images/storefront to refresh the README's images.
+ */
+export function screenshotsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = env.STOREFRONT_SCREENSHOTS_DIR?.trim();
+  return resolve(REPO_ROOT, chosen || 'services/storefront/test-results/screenshots');
+}
+
+/**
+ * Saves a full-page screenshot as `<dir>/<name>.png` and fails unless that file is a fresh,
+ * non-empty PNG (an older file of the same name is removed first, so it cannot pass for it).
+ */
+export async function saveScreenshot(page: Page, dir: string, name: string): Promise<string> {
+  const path = join(dir, `${name}.png`);
+  mkdirSync(dir, { recursive: true });
+  rmSync(path, { force: true });
+  await page.screenshot({ path, fullPage: true });
+  const written = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+  if (written.length <= PNG_SIGNATURE.length || !written.subarray(0, 8).equals(PNG_SIGNATURE)) {
+    throw new Error(`the screenshot ${path} was not written as a PNG (${written.length} bytes)`);
+  }
+  return path;
+}
 
 /**
  * Debian's Chromium (apt package `chromium`; scripts/browser.sh installs it in CI). Playwright's
