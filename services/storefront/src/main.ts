@@ -11,6 +11,8 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
   });
+  // After the start, an error of the listening socket is logged rather than left to crash.
+  server.on('error', (error) => logger.error({ err: error }, 'http server error'));
   logger.info({ port: config.PORT, gateway: config.browser.gatewayUrl }, 'storefront listening');
   exitOnSignals(
     [

@@ -7,10 +7,12 @@ import { createLogger } from '@mesh/telemetry';
 import { loadStorefrontConfig } from '../src/config';
 import { createStorefrontServer } from '../src/server';
 
-/** A build as Vite lays it out: index.html and hashed assets. */
+/** A build as Vite lays it out (index.html and hashed assets), next to a file outside it. */
 function fakeBuild(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'storefront-build-'));
-  mkdirSync(join(dir, 'assets'));
+  const parent = mkdtempSync(join(tmpdir(), 'storefront-build-'));
+  writeFileSync(join(parent, 'secret.txt'), 'not part of the build');
+  const dir = join(parent, 'public');
+  mkdirSync(join(dir, 'assets'), { recursive: true });
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>shop</title>');
   writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log("shop")');
   writeFileSync(join(dir, 'assets', 'index-abc123.css'), 'body{}');
@@ -73,11 +75,14 @@ describe('the storefront server', () => {
   });
 
   it('when a path is outside the build, then it is 404, however it is written', async () => {
+    // fetch resolves plain and %2e dot segments itself; only encoded slashes reach the server
+    // as a path that climbs out, and secret.txt is really there, one level up.
     for (const path of [
       '/nothing.js',
-      '/../package.json',
-      '/%2e%2e/package.json',
-      '/assets/..%2fpackage.json',
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
     ]) {
       expect({ path, status: (await fetch(`${base}${path}`)).status }).toEqual({
         path,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -234,6 +235,38 @@ describe('the storefront in a browser', () => {
     await page.goto(`${storefrontUrl}/#/products/NO-SUCH-THING`);
 
     await page.getByRole('alert').getByText('This product does not exist (any more).').waitFor();
+  });
+
+  it('when an order id is unknown, then its page says the order does not exist', async () => {
+    await page.goto(`${storefrontUrl}/#/orders/${randomUUID()}`);
+
+    await page.getByRole('alert').getByText('This order does not exist.').waitFor();
+    expect(await page.locator('[data-status]').count()).toBe(0);
+  });
+
+  it('when the gateway cannot be reached, then the catalogue says so instead of loading for ever', async () => {
+    await page.route(`${stack.gatewayUrl}/api/**`, (route) => route.abort('connectionrefused'));
+
+    await page.goto(storefrontUrl);
+
+    await page
+      .getByRole('alert')
+      .getByText('The shop cannot reach the server. Check your connection and try again.')
+      .waitFor();
+    // The refused requests are the point here, not a fault to print.
+    consoleLines = [];
+  });
+
+  it('when the stored cart is unreadable or an address is malformed, then the shop still works', async () => {
+    await browserContext.addInitScript(() => localStorage.setItem('mesh-cart', 'null'));
+
+    await page.goto(`${storefrontUrl}/#/products/%E0%A4%A`);
+    await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+    expect(await page.locator('#cart-count').textContent()).toBe('0');
+
+    await page.getByRole('link', { name: 'Go to the catalogue' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Catalogue' }).waitFor();
+    await page.getByRole('list', { name: 'Products' }).waitFor();
   });
 
   it('when the payment is declined, then a keyboard user sees the order PAYMENT_FAILED with why', async () => {

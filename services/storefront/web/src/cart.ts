@@ -7,6 +7,17 @@ export interface CartLine {
 }
 
 const STORAGE_KEY = 'mesh-cart';
+
+function isCartLine(value: unknown): value is CartLine {
+  const line = value as Partial<CartLine> | null;
+  return (
+    typeof line?.sku === 'string' &&
+    typeof line.name === 'string' &&
+    Number.isInteger(line.priceCents) &&
+    Number.isInteger(line.quantity) &&
+    (line.quantity ?? 0) > 0
+  );
+}
 /** The API's limits on an order (@mesh/contracts ItemRequest, MAX_ORDER_ITEMS). */
 export const MAX_QUANTITY = 100;
 export const MAX_LINES = 20;
@@ -17,8 +28,11 @@ export class Cart {
   private readonly listeners: (() => void)[] = [];
 
   constructor() {
+    // Whatever another version of the shop (or a person in the dev tools) left there must not
+    // keep the shop from starting.
     try {
-      this.lines = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]') as CartLine[];
+      const stored: unknown = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]');
+      this.lines = Array.isArray(stored) ? stored.filter(isCartLine) : [];
     } catch {
       this.lines = [];
     }

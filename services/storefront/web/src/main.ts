@@ -12,13 +12,23 @@ import { startTelemetry } from './telemetry';
 /** Hash routes: the static server serves one page, and every address still works on reload. */
 function route(shop: Shop): void {
   const path = location.hash.replace(/^#/, '') || '/';
-  const [, section, id] = path.split('/');
-  if (section === 'products' && id) void showProduct(shop, decodeURIComponent(id));
+  const [, section, rawId] = path.split('/');
+  const id = rawId === undefined ? undefined : decodedOrUndefined(rawId);
+  if (section === 'products' && id) void showProduct(shop, id);
   else if (section === 'cart') showCart(shop);
   else if (section === 'checkout') showCheckout(shop);
-  else if (section === 'orders' && id) void showOrder(shop, decodeURIComponent(id));
+  else if (section === 'orders' && id) void showOrder(shop, id);
   else if (path === '/') void showCatalogue(shop);
   else showPage('Page not found', h('p', {}, h('a', { href: '#/' }, 'Go to the catalogue')));
+}
+
+/** A typed or pasted address may hold a stray `%`: that is a page not found, not a crash. */
+function decodedOrUndefined(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 async function start(): Promise<void> {

@@ -2,7 +2,8 @@ import { MAX_QUANTITY } from '../cart';
 import { h, money, showPage } from '../dom';
 import type { Shop } from '../shop';
 
-export function showCart(shop: Shop): void {
+/** `focusId`: the field to give focus back to after a re-render (a quantity just changed). */
+export function showCart(shop: Shop, focusId?: string): void {
   const lines = shop.cart.items();
   if (lines.length === 0) {
     showPage(
@@ -25,7 +26,7 @@ export function showCart(shop: Shop): void {
     input.addEventListener('change', () => {
       const quantity = Number(input.value);
       if (Number.isInteger(quantity) && quantity >= 0) shop.cart.setQuantity(line.sku, quantity);
-      showCart(shop);
+      showCart(shop, id);
     });
     const remove = h('button', { type: 'button', class: 'link-button' }, 'Remove');
     remove.setAttribute('aria-label', `Remove ${line.name}`);
@@ -80,4 +81,6 @@ export function showCart(shop: Shop): void {
     ),
     h('p', {}, h('a', { class: 'button', href: '#/checkout' }, 'Go to checkout')),
   );
+  // A keyboard user changing a quantity stays on that field instead of being sent to the top.
+  if (focusId) document.getElementById(focusId)?.focus();
 }

@@ -2,9 +2,13 @@ import { h, money, notice, showPage } from '../dom';
 import type { Shop } from '../shop';
 
 export async function showCatalogue(shop: Shop): Promise<void> {
+  const page = location.hash;
+  // The person went elsewhere while it loaded: that page is showing now.
+  const stillHere = () => location.hash === page;
   showPage('Catalogue', h('p', { role: 'status' }, 'Loading products…'));
   try {
     const { body } = await shop.api.listProducts();
+    if (!stillHere()) return;
     const list = h(
       'ul',
       { class: 'products', 'aria-label': 'Products' },
@@ -25,6 +29,6 @@ export async function showCatalogue(shop: Shop): Promise<void> {
     );
     showPage('Catalogue', body.items.length > 0 ? list : h('p', {}, 'The shop is empty.'));
   } catch (error) {
-    showPage('Catalogue', notice('error', shop.messageOf(error)));
+    if (stillHere()) showPage('Catalogue', notice('error', shop.messageOf(error)));
   }
 }

@@ -197,11 +197,25 @@ export async function showOrder(shop: Shop, orderId: string): Promise<void> {
       await wait(POLL_INTERVAL_MS);
     }
   } catch (error) {
-    if (stillHere())
-      showPage(
-        'Your order',
-        notice('error', shop.messageOf(error)),
-        h('a', { href: '#/' }, 'Back to the catalogue'),
-      );
+    if (!stillHere()) return;
+    if (order) {
+      // A failure while following an order already shown: keep what is known, say why it stopped.
+      render();
+      status.textContent = '';
+      document
+        .getElementById('main')
+        ?.append(
+          notice(
+            'error',
+            `${shop.messageOf(error)} Reload this page to see how the order continues.`,
+          ),
+        );
+      return;
+    }
+    showPage(
+      'Your order',
+      notice('error', shop.messageOf(error)),
+      h('a', { href: '#/' }, 'Back to the catalogue'),
+    );
   }
 }

@@ -3,11 +3,13 @@ import { h, money, notice, showPage } from '../dom';
 import type { Shop } from '../shop';
 
 export async function showProduct(shop: Shop, sku: string): Promise<void> {
+  const page = location.hash;
   showPage('Product', h('p', { role: 'status' }, 'Loading the product…'));
   let product: Awaited<ReturnType<Shop['api']['getProduct']>>['body'];
   try {
     product = (await shop.api.getProduct(sku)).body;
   } catch (error) {
+    if (location.hash !== page) return;
     showPage(
       'Product',
       notice('error', shop.messageOf(error)),
@@ -15,6 +17,8 @@ export async function showProduct(shop: Shop, sku: string): Promise<void> {
     );
     return;
   }
+  // The person went elsewhere while it loaded: that page is showing now.
+  if (location.hash !== page) return;
   const feedback = h('div', { 'aria-live': 'polite' });
   const quantity = h('input', {
     id: 'quantity',
