@@ -186,19 +186,19 @@ describe.each(Object.entries(RENDERS))('the chart with the %s values', (_label, 
   it('when the collector tiers are rendered, then the agent routes traces by trace id to at least two gateway collectors, and otelcol validate accepts both', () => {
     const agent = chartCollectorConfig(manifests, 'otel-agent') as {
       processors: Record<string, unknown>;
-      exporters: { loadbalancing: { routing_key: string; resolver: Record<string, unknown> } };
+      exporters: { load_balancing: { routing_key: string; resolver: Record<string, unknown> } };
       service: { pipelines: Record<string, { processors: string[]; exporters: string[] }> };
     };
-    expect(agent.exporters.loadbalancing.routing_key).toBe('traceID');
-    expect(agent.exporters.loadbalancing.resolver).toEqual({
+    expect(agent.exporters.load_balancing.routing_key).toBe('traceID');
+    expect(agent.exporters.load_balancing.resolver).toEqual({
       dns: expect.objectContaining({
         hostname: 'mesh-otel-gateway-headless.shop.svc.cluster.local',
       }),
     });
     expect(agent.service.pipelines.traces).toEqual({
       receivers: ['otlp'],
-      processors: ['memory_limiter', 'k8sattributes', 'resourcedetection', 'batch'],
-      exporters: ['loadbalancing'],
+      processors: ['memory_limiter', 'k8s_attributes', 'resource_detection', 'batch'],
+      exporters: ['load_balancing'],
     });
     for (const pipeline of Object.values(agent.service.pipelines)) {
       expect(pipeline.processors[0]).toBe('memory_limiter');
@@ -216,7 +216,11 @@ describe.each(Object.entries(RENDERS))('the chart with the %s values', (_label, 
       for (const tier of ['otel-agent', 'otel-gateway'] as const) {
         const file = join(dir, `${tier}.yaml`);
         writeFileSync(file, stringify(chartCollectorConfig(manifests, tier)));
-        const run = validateCollectorConfig([file]);
+        // As the DaemonSet sets it (k8s_attributes watches only this node's pods).
+        const run = validateCollectorConfig([file], {
+          PATH: process.env.PATH,
+          K8S_NODE_NAME: 'node-1',
+        });
         expect({ tier, status: run.status, output: run.output }).toEqual({
           tier,
           status: 0,

@@ -15,9 +15,9 @@ import {
  * collectors with the gateway config, all as `helm template` renders them, with the baseline
  * sampling share at 0 (errors and slow traces are still kept). What changes for a laptop:
  *   - every listener moves to a free port on 127.0.0.1;
- *   - the agent's loadbalancing exporter finds the two gateways through a static list instead of
+ *   - the agent's load_balancing exporter finds the two gateways through a static list instead of
  *     the headless Service's DNS, and its metrics/logs exporter points at the first gateway;
- *   - k8sattributes runs in passthrough mode (it tags the pod IP of the connection), since
+ *   - k8s_attributes runs in passthrough mode (it tags the pod IP of the connection), since
  *     there is no Kubernetes API to ask here: the one setting changed that is not an endpoint;
  *   - each gateway's Tempo exporter points at its own OTLP/gRPC stand-in (one relay collector
  *     with two receivers), which forwards to an OTLP capture per gateway, so the test knows which
@@ -35,27 +35,53 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface TestTrace {
   traceId: string;
   kind: 'error' | 'slow' | 'fast';
-  spans: { service: string; spanId: string; parentSpanId?: string; error: boolean; ms: number }[];
+  spans: {
+    service: string;
+    spanId: string;
+    parentSpanId?: string;
+    error: boolean;
+    startNs: bigint;
+    endNs: bigint;
+  }[];
 }
 
-/** gateway → order → payment; the error, when there is one, is payment's (the last batch). */
+/**
+ * gateway → order → payment, timed as one request (the root 20 ms, or 900 ms when slow, the
+ * others nested inside it) whatever later the spans are sent; the error, when there is one, is
+ * payment's, which is sent last.
+ */
 function testTrace(kind: TestTrace['kind']): TestTrace {
   const [root, order, payment] = [hex(8), hex(8), hex(8)];
+  const ms = (value: number) => BigInt(value) * 1_000_000n;
+  const start = BigInt(Date.now()) * 1_000_000n;
   const rootMs = kind === 'slow' ? 900 : 20;
   return {
     traceId: hex(16),
     kind,
     spans: [
-      { service: 'gateway', spanId: root, error: false, ms: rootMs },
-      { service: 'order', spanId: order, parentSpanId: root, error: false, ms: 10 },
-      { service: 'payment', spanId: payment, parentSpanId: order, error: kind === 'error', ms: 5 },
+      { service: 'gateway', spanId: root, error: false, startNs: start, endNs: start + ms(rootMs) },
+      {
+        service: 'order',
+        spanId: order,
+        parentSpanId: root,
+        error: false,
+        startNs: start + ms(2),
+        endNs: start + ms(14),
+      },
+      {
+        service: 'payment',
+        spanId: payment,
+        parentSpanId: order,
+        error: kind === 'error',
+        startNs: start + ms(4),
+        endNs: start + ms(10),
+      },
     ],
   };
 }
 
 /** One OTLP/JSON export request holding `service`'s span of each trace. */
 function exportRequest(service: string, traces: TestTrace[]) {
-  const now = BigInt(Date.now()) * 1_000_000n;
   return {
     resourceSpans: [
       {
@@ -72,8 +98,8 @@ function exportRequest(service: string, traces: TestTrace[]) {
                   ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
                   name: `${service} work`,
                   kind: 2, // SERVER
-                  startTimeUnixNano: String(now - BigInt(span.ms) * 1_000_000n),
-                  endTimeUnixNano: String(now),
+                  startTimeUnixNano: String(span.startNs),
+                  endTimeUnixNano: String(span.endNs),
                   status: { code: span.error ? 2 : 1 }, // ERROR : OK
                 })),
             ),
@@ -202,15 +228,15 @@ describe("the chart's agent and gateway collectors, run natively", () => {
         exporters: Record<string, Record<string, unknown>>;
         processors: Record<string, Record<string, unknown>>;
       };
-      const loadbalancing = agent.exporters.loadbalancing as { resolver: unknown };
-      loadbalancing.resolver = {
+      const loadBalancing = agent.exporters.load_balancing as { resolver: unknown };
+      loadBalancing.resolver = {
         static: { hostnames: gatewayGrpc.map((port) => `127.0.0.1:${port}`) },
       };
       agent.exporters['otlp_grpc/gateway'] = {
         ...agent.exporters['otlp_grpc/gateway'],
         endpoint: `127.0.0.1:${gatewayGrpc[0]}`,
       };
-      agent.processors.k8sattributes = { ...agent.processors.k8sattributes, passthrough: true };
+      agent.processors.k8s_attributes = { ...agent.processors.k8s_attributes, passthrough: true };
       const [agentGrpc, agentHttp, agentTelemetry, agentHealth] = await Promise.all(
         [1, 2, 3, 4].map(() => freePort()),
       );

@@ -15,11 +15,11 @@ import {
   argDefault,
   builtComponents,
   CHART_PRODUCTION_VALUES,
-  chartCollectorConfig,
   COLLECTOR_CONFIG,
   COLLECTOR_KAFKA_CONFIG,
   COLLECTOR_MANIFEST,
   COMPONENT_KINDS,
+  chartCollectorConfig,
   configuredComponents,
   environmentOf,
   freePort,
@@ -103,8 +103,8 @@ describe('infra/otel-collector/config.yaml and the collector built for it', () =
     expect(kafka.output).toMatch(/kafkametrics/);
   });
 
-  it('when the collector is built, then it holds exactly the components config.yaml and the Helm chart\'s two collector tiers use', () => {
-    // The chart's agent adds k8sattributes, resourcedetection and loadbalancing; its gateway
+  it("when the collector is built, then it holds exactly the components config.yaml and the Helm chart's two collector tiers use", () => {
+    // The chart's agent adds k8s_attributes, resource_detection and load_balancing; its gateway
     // runs config.yaml itself. Rendered with both values files, so no tier goes unchecked.
     const chartConfigs = [[], [CHART_PRODUCTION_VALUES]].flatMap((values) => {
       const manifests = renderedManifests(values);
@@ -116,7 +116,7 @@ describe('infra/otel-collector/config.yaml and the collector built for it', () =
     const used = [collectorConfig, ...chartConfigs].map(configuredComponents);
     const union = Object.fromEntries(
       COMPONENT_KINDS.map((kind) => [kind, [...new Set(used.flatMap((c) => c[kind]))].sort()]),
-    );
+    ) as Record<(typeof COMPONENT_KINDS)[number], string[]>;
     expect(builtComponents()).toEqual(union);
     // and config.yaml alone uses none of the chart-only ones
     const chartOnly = COMPONENT_KINDS.flatMap((kind) =>
@@ -125,9 +125,9 @@ describe('infra/otel-collector/config.yaml and the collector built for it', () =
         .map((type) => `${kind}/${type}`),
     );
     expect(chartOnly.sort()).toEqual([
-      'exporters/loadbalancing',
-      'processors/k8sattributes',
-      'processors/resourcedetection',
+      'exporters/load_balancing',
+      'processors/k8s_attributes',
+      'processors/resource_detection',
     ]);
   });
 
