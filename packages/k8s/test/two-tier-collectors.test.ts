@@ -21,12 +21,15 @@ import {
  *     there is no Kubernetes API to ask here: the one setting changed that is not an endpoint;
  *   - each gateway's Tempo exporter points at its own OTLP/gRPC stand-in (one relay collector
  *     with two receivers), which forwards to an OTLP capture per gateway, so the test knows which
- *     gateway exported each span; Loki's exporter goes to the same capture.
+ *     gateway exported each span (the relay copies the resource attributes the agent adds onto
+ *     the spans, which is all the capture reports); Loki's exporter goes to the same capture.
  * Then traces are sent to the agent as separate export requests, one per "service", a second
  * apart, so their spans reach the agent in different batches.
  */
 
 const SAMPLING_PERCENT = 0;
+/** k8s_attributes (in passthrough: the connection's IP) and resource_detection (env). */
+const RESOURCE_ATTRIBUTES_ADDED_BY_AGENT = ['k8s.pod.ip', 'k8s.cluster.name'];
 const TRACES_PER_KIND = 12;
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -160,6 +163,21 @@ describe("the chart's agent and gateway collectors, run natively", () => {
                 'otlp/a': { protocols: { grpc: { endpoint: `127.0.0.1:${relayA}` } } },
                 'otlp/b': { protocols: { grpc: { endpoint: `127.0.0.1:${relayB}` } } },
               },
+              // The capture reports span attributes only: copy the resource attributes the
+              // agent adds onto the spans, so the test can see them.
+              processors: {
+                transform: {
+                  trace_statements: [
+                    {
+                      context: 'span',
+                      statements: RESOURCE_ATTRIBUTES_ADDED_BY_AGENT.map(
+                        (key) =>
+                          `set(span.attributes["resource.${key}"], resource.attributes["${key}"])`,
+                      ),
+                    },
+                  ],
+                },
+              },
               exporters: {
                 'otlp_http/a': { endpoint: captures[0]?.url, encoding: 'json' },
                 'otlp_http/b': { endpoint: captures[1]?.url, encoding: 'json' },
@@ -168,8 +186,16 @@ describe("the chart's agent and gateway collectors, run natively", () => {
                 extensions: ['health_check'],
                 telemetry: { metrics: { level: 'none' } },
                 pipelines: {
-                  'traces/a': { receivers: ['otlp/a'], exporters: ['otlp_http/a'] },
-                  'traces/b': { receivers: ['otlp/b'], exporters: ['otlp_http/b'] },
+                  'traces/a': {
+                    receivers: ['otlp/a'],
+                    processors: ['transform'],
+                    exporters: ['otlp_http/a'],
+                  },
+                  'traces/b': {
+                    receivers: ['otlp/b'],
+                    processors: ['transform'],
+                    exporters: ['otlp_http/b'],
+                  },
                 },
               },
             },
@@ -350,5 +376,16 @@ describe("the chart's agent and gateway collectors, run natively", () => {
     }
     const fastIds = new Set(traces.filter((t) => t.kind === 'fast').map((t) => t.traceId));
     expect(exported.flat().filter((span) => fastIds.has(span.traceId))).toEqual([]);
+  });
+
+  it('when spans pass the agent, then k8s_attributes and resource_detection have added to their resource', () => {
+    const spans = exported.flat();
+    expect(spans.length).toBeGreaterThan(0);
+    for (const span of spans) {
+      expect(span.attributes).toMatchObject({
+        'resource.k8s.pod.ip': '127.0.0.1',
+        'resource.k8s.cluster.name': 'mesh',
+      });
+    }
   });
 });
