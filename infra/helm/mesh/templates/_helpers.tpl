@@ -44,14 +44,9 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- .Values.credentials.existingSecret | default (printf "%s-credentials" (include "mesh.fullname" .)) -}}
 {{- end -}}
 
-{{/* The shared container hardening; readOnlyRootFilesystem needs a writable /tmp volume. */}}
-{{- define "mesh.containerSecurityContext" -}}
-{{ toYaml .Values.containerSecurityContext }}
-{{- end -}}
-
 {{/*
-The collector configuration of infra/otel-collector/config.yaml, as the chart carries it
-(files/otel-collector.yaml, a copy that packages/k8s checks is identical), parsed.
+The text of infra/otel-collector/config.yaml, as the chart carries it (files/otel-collector.yaml,
+a copy that packages/k8s checks is identical); the collector templates parse it with fromYaml.
 */}}
 {{- define "mesh.workshopCollectorConfig" -}}
 {{ .Files.Get "files/otel-collector.yaml" }}
