@@ -8,7 +8,8 @@
 #   2. PostgreSQL, Redis and Kafka for the tests: the ones the MESH_TEST_* variables name, else
 #      containers when a Docker engine answers (the tests start them with testcontainers), else
 #      native ones (scripts/services.sh start)
-#   3. the workshop checks' tools, built with Go into ~/.cache/mesh (scripts/workshop-tools.sh)
+#   3. the workshop checks' tools, built with Go into ~/.cache/mesh (scripts/workshop-tools.sh),
+#      and Chromium for the storefront's browser tests (scripts/browser.sh, apt-get when missing)
 #   4. pnpm build, typecheck, lint and test, each across all packages, stopping at the first
 #      that fails; then one line adding up the tests (scripts/test-summary.cjs)
 #
@@ -63,6 +64,12 @@ echo "::group::native tools for the workshop stack's checks"
 # packages/workshop and packages/k8s (skipped when already built there).
 scripts/workshop-tools.sh build
 echo "::endgroup::"
+
+if [ "$run_tests" -eq 1 ]; then
+  echo "::group::Chromium for the storefront's browser tests"
+  scripts/browser.sh
+  echo "::endgroup::"
+fi
 
 status=0
 failed=""

@@ -34,8 +34,8 @@ RUN --mount=type=cache,id=mesh-pnpm-store,target=/pnpm/store \
 COPY . .
 RUN --mount=type=cache,id=mesh-pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --offline
-# The service to build: gateway, order, payment, inventory or notification. Declared only here,
-# after the steps every service shares: a build argument is part of the cache key of each RUN
+# The service to build: gateway, order, payment, inventory, notification or storefront.
+# Declared only here, after the steps every service shares: a build argument is part of the cache key of each RUN
 # after its ARG, so declared earlier it would make the five builds of `docker compose up
 # --build` install the workspace five times instead of sharing one set of layers.
 ARG SERVICE

@@ -6,22 +6,33 @@ import { startKafka } from '@mesh/testkit';
 import { Client } from 'pg';
 import { type ArmName, type ArmResult, runArm } from './arm';
 import { startBenchCollector } from './collector';
+import { runInstrumentationExperiment, runScalingExperiment } from './experiments';
 import { linePlot } from './plot';
 import { pidListeningOn } from './proc';
 import { PROFILES } from './profiles';
-import { lagPlot, latencyPlot, type Machine, type Run, renderReport, runDefects } from './report';
+import {
+  experimentDefects,
+  lagPlot,
+  latencyPlot,
+  type Machine,
+  type Run,
+  renderReport,
+  runDefects,
+} from './report';
 import { vegetaVersion } from './vegeta';
 
-// `pnpm bench [--profile short|full] [--out <dir>] [--caveat <text>]`
+// `pnpm bench [--profile short|full] [--only tax,instrumentation,scaling] [--out <dir>] [--caveat <text>]`
 // full writes docs/performance.md and docs/performance/*.svg; short writes to a temporary
 // directory unless --out says otherwise. Every run also writes its raw results
 // (performance.json); `pnpm bench --from <that file> [--out <dir>]` renders the document and the
-// plots again from them without running anything.
+// plots again from them without running anything. --only runs some experiments and keeps the
+// others' results from the performance.json already in the output directory.
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 /** The hand-written sections kept at the end of the generated document. */
 const NOTES_FILE = join(__dirname, '..', 'notes.md');
 const say = (line: string) => process.stdout.write(`${line}\n`);
+const EXPERIMENTS = ['tax', 'instrumentation', 'scaling'] as const;
 
 async function machine(kafkaVersion: string): Promise<Machine> {
   const client = new Client({ connectionString: process.env.MESH_TEST_POSTGRES_URL });
@@ -67,8 +78,17 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       caveat: { type: 'string' },
       from: { type: 'string' },
+      only: { type: 'string' },
     },
   });
+  const experiments = new Set(
+    (values.only ?? EXPERIMENTS.join(',')).split(',').map((e) => e.trim()),
+  );
+  for (const experiment of experiments) {
+    if (!(EXPERIMENTS as readonly string[]).includes(experiment)) {
+      throw new Error(`unknown experiment "${experiment}" (${EXPERIMENTS.join(', ')})`);
+    }
+  }
   if (values.from) {
     const run = JSON.parse(await readFile(values.from, 'utf8')) as Run;
     const out = values.out ?? dirname(values.from);
@@ -87,6 +107,11 @@ async function main(): Promise<number> {
   const started = Date.now();
   say(`bench: profile ${profile.name}, ${profile.pairs} pair(s), writing to ${out}`);
 
+  // Experiments not run now keep their results from the earlier run in the same place.
+  const earlier =
+    experiments.size < EXPERIMENTS.length
+      ? (JSON.parse(await readFile(join(out, 'performance.json'), 'utf8')) as Run)
+      : undefined;
   const kafka = await startKafka();
   const brokerPort = Number(kafka.brokers[0]?.split(':').at(-1));
   const collector = await startBenchCollector();
@@ -102,23 +127,26 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
+  const context = {
+    profile,
+    collector,
+    kafkaBrokers: kafka.brokers,
+    kafkaPid: pidListeningOn(brokerPort),
+    dir: work,
+    log: say,
+    onInterrupt: (cleanup: () => Promise<void>) => {
+      cleanups.add(cleanup);
+      return () => cleanups.delete(cleanup);
+    },
+  };
+  let instrumentation = earlier?.instrumentation;
+  let scaling = earlier?.scaling;
   try {
-    for (let pair = 1; pair <= profile.pairs; pair++) {
+    for (let pair = 1; experiments.has('tax') && pair <= profile.pairs; pair++) {
       // Off first in every pair: neither arm always runs on a machine warmed by the other.
       for (const arm of ['off', 'on'] as ArmName[]) {
         say(`bench: pair ${pair}, telemetry ${arm}`);
-        const result = await runArm(arm, pair, {
-          profile,
-          collector,
-          kafkaBrokers: kafka.brokers,
-          kafkaPid: pidListeningOn(brokerPort),
-          dir: work,
-          log: say,
-          onInterrupt: (cleanup) => {
-            cleanups.add(cleanup);
-            return () => cleanups.delete(cleanup);
-          },
-        });
+        const result = await runArm(arm, pair, context);
         say(
           `bench: pair ${pair} ${arm}: sustained ${result.search.sustained}/s; ` +
             `half ${result.half.rate}/s p50 ${result.half.p50Ms.toFixed(0)} ms p99 ${result.half.p99Ms.toFixed(0)} ms` +
@@ -129,24 +157,38 @@ async function main(): Promise<number> {
         arms.push(result);
       }
     }
+    if (experiments.has('instrumentation')) {
+      say('bench: what each part of the telemetry costs');
+      instrumentation = await runInstrumentationExperiment(context);
+    }
+    if (experiments.has('scaling')) {
+      say('bench: how cost grows with instances');
+      scaling = await runScalingExperiment(context);
+    }
   } finally {
     await collector.stop();
     await kafka.stop();
     await rm(work, { recursive: true, force: true });
   }
 
-  const run: Run = {
-    profile,
-    machine: await machine(kafka.version),
-    startedAt: new Date(started).toISOString(),
-    durationS: (Date.now() - started) / 1000,
-    arms,
-    caveat: values.caveat,
-  };
+  const run: Run =
+    earlier && !experiments.has('tax')
+      ? { ...earlier, instrumentation, scaling, caveat: values.caveat ?? earlier.caveat }
+      : {
+          profile,
+          machine: await machine(kafka.version),
+          startedAt: new Date(started).toISOString(),
+          durationS: (Date.now() - started) / 1000,
+          arms,
+          instrumentation,
+          scaling,
+          caveat: values.caveat,
+        };
+  await mkdir(out, { recursive: true });
   await writeFile(join(out, 'performance.json'), `${JSON.stringify(run, null, 1)}\n`);
   const reportFile = await writeDocument(out, run);
   say(`bench: wrote ${reportFile} in ${Math.round((Date.now() - started) / 1000)} s`);
-  const defects = runDefects(arms);
+  const defects = [...runDefects(run.arms), ...experimentDefects(run)];
   for (const defect of defects) say(`bench: DEFECT: ${defect}`);
   return defects.length === 0 ? 0 : 1;
 }

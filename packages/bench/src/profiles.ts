@@ -13,6 +13,18 @@ export interface Profile {
   measureSeconds: number;
   /** Waits after the load for the last spans and metrics to be exported (5 s intervals). */
   settleSeconds: number;
+  /** What each part of the telemetry costs: every variant at one fixed rate, per round. */
+  instrumentation: { rounds: number; rate: number; measureSeconds: number };
+  /**
+   * How cost grows: consumers at a fixed rate with each count of instances per group, and the
+   * sustained rate with each count of order instances.
+   */
+  scaling: {
+    consumerInstances: number[];
+    consumerRate: number;
+    consumerSeconds: number;
+    orderInstances: number[];
+  };
 }
 
 const OBJECTIVE = { p99LimitMs: 250, maxFailedShare: 0.01 };
@@ -27,6 +39,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     stepSeconds: 4,
     measureSeconds: 4,
     settleSeconds: 12,
+    instrumentation: { rounds: 1, rate: 8, measureSeconds: 4 },
+    scaling: { consumerInstances: [2], consumerRate: 8, consumerSeconds: 4, orderInstances: [2] },
   },
   full: {
     name: 'full',
@@ -36,5 +50,14 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     stepSeconds: 15,
     measureSeconds: 20,
     settleSeconds: 12,
+    // Below the sustained rate with telemetry on, so every variant keeps up and cost compares.
+    instrumentation: { rounds: 2, rate: 25, measureSeconds: 15 },
+    // One message at a time, one notification instance falls behind at this rate.
+    scaling: {
+      consumerInstances: [1, 2, 3],
+      consumerRate: 25,
+      consumerSeconds: 30,
+      orderInstances: [1, 2],
+    },
   },
 };

@@ -1,8 +1,14 @@
 import { SERVICES } from '@mesh/e2e';
-import type { ArmResult, CostedProcess } from './arm';
-import { OTHER_PROCESSES } from './arm';
+import type { ArmResult } from './arm';
+import {
+  type FixedRateResult,
+  type InstrumentationExperiment,
+  type ScalingExperiment,
+  servicesCpu,
+} from './experiments';
 import type { LinePlot, Series } from './plot';
 import type { Profile } from './profiles';
+import { type CostedProcess, OTHER_PROCESSES } from './session';
 import { median, pairRatios, percentile, type Spread, spread } from './stats';
 
 export interface Machine {
@@ -20,6 +26,10 @@ export interface Run {
   startedAt: string;
   durationS: number;
   arms: ArmResult[];
+  /** What each part of the telemetry costs (absent in runs from before it existed). */
+  instrumentation?: InstrumentationExperiment;
+  /** How cost grows with instances. */
+  scaling?: ScalingExperiment;
   /** Said at the top of the document, e.g. that the machine was shared during the run. */
   caveat?: string;
 }
@@ -318,11 +328,11 @@ export function renderReport(
     '',
     `![Consumer lag over time](${plots.lag})`,
     '',
-    '## Not measured yet',
-    '',
-    '- What each instrumentation group costs (one arm per group switched off).',
-    '',
   );
+  if (run.instrumentation) lines.push(...instrumentationSection(run.instrumentation), '');
+  if (run.scaling) lines.push(...scalingSection(run.scaling), '');
+  const onCost = run.arms.filter((a) => a.arm === 'on');
+  if (onCost.length > 0) lines.push(...onPaperSection(onCost), '');
   if (notes?.trim()) lines.push(notes.trim(), '');
   return lines.join('\n');
 }
@@ -342,6 +352,178 @@ export function runDefects(arms: readonly ArmResult[]): string[] {
     if (a.arm === 'on' && !(a.spans && a.spans.accepted > 0 && a.spans.ended > 0)) {
       defects.push(`${name}: no span counted at the collector or in the SDK`);
     }
+  }
+  return defects;
+}
+
+const servicesMedian = (results: readonly FixedRateResult[]) =>
+  median(results.map((r) => servicesCpu(r.measurement.cpuPerThousand)).filter(Number.isFinite));
+
+function instrumentationSection(experiment: InstrumentationExperiment): string[] {
+  const rounds = Math.max(0, ...experiment.results.map((r) => r.round));
+  const of = (variant: string) => experiment.results.filter((r) => r.variant === variant);
+  const on = servicesMedian(of('on'));
+  const off = servicesMedian(of('off'));
+  const lines = [
+    '## What each part of the telemetry costs',
+    '',
+    `Run on ${experiment.startedAt}, in ${Math.round(experiment.durationS)} s. Each variant starts the five services afresh, warms up, then takes ${experiment.rate} orders/s for ${experiment.measureSeconds} s (below the sustained rate with telemetry on, so every variant keeps up and only cost differs); ${rounds} round(s), every variant once per round in the order below. CPU is the five services together, per 1 000 accepted orders, median over rounds. "Saves" is \`on\` minus the variant; "share of the tax" is that saving ÷ (\`on\` − \`off\`). The collector's CPU is counted apart, since the services' settings change what it receives.`,
+    '',
+    row([
+      'variant',
+      'what it changes',
+      'services CPU-s / 1000',
+      'per round',
+      'saves',
+      'share of the tax',
+      'collector CPU-s / 1000',
+      'p99 ms',
+    ]),
+    row(['---', '---', '---', '---', '---', '---', '---', '---']),
+  ];
+  for (const variant of experiment.variants) {
+    const results = of(variant.name);
+    const cpu = servicesMedian(results);
+    const saves = on - cpu;
+    const compared = variant.name !== 'on' && variant.name !== 'off';
+    lines.push(
+      row([
+        variant.name,
+        variant.what,
+        f(cpu),
+        results.map((r) => f(servicesCpu(r.measurement.cpuPerThousand))).join(', '),
+        compared ? f(saves) : '',
+        compared ? `${f((saves / (on - off)) * 100, 0)} %` : '',
+        f(median(results.map((r) => r.measurement.cpuPerThousand.collector ?? Number.NaN))),
+        f(median(results.map((r) => r.measurement.load.p99Ms)), 0),
+      ]),
+    );
+  }
+  return lines;
+}
+
+const consumerGroup = (result: FixedRateResult, name: string) =>
+  Object.keys(result.lag).find((group) => group.endsWith(`.${name}`)) ?? name;
+
+function scalingSection(experiment: ScalingExperiment): string[] {
+  const { consumers, orders } = experiment;
+  const lines = [
+    '## How cost grows with instances',
+    '',
+    `Run on ${experiment.startedAt}, in ${Math.round(experiment.durationS)} s, telemetry on. The order-events topic has 3 partitions, so a group uses at most 3 instances.`,
+    '',
+    `**Consumers.** ${consumers.rate} orders/s for ${consumers.measureSeconds} s after warm-up, with 1 to N instances of inventory and notification. One message at a time, the shape the consumers had before they took batches, is where instances matter: each notification waits ~40 ms on the simulated e-mail provider. The last row is the default (16 messages at once, one instance).`,
+    '',
+    row([
+      'variant',
+      'orders accepted/s',
+      'events produced/s',
+      'inventory processed/s',
+      'notification processed/s',
+      'notification parity',
+      'notification lag p99 / at the end',
+      'CPU-s / 1000: inventory, notification (all instances)',
+      'peak RSS MiB per instance: notification',
+    ]),
+    row(['---', '---', '---', '---', '---', '---', '---', '---', '---']),
+  ];
+  for (const result of consumers.results) {
+    const m = result.measurement;
+    const inventory = m.eventsPerSecond.groups[consumerGroup(result, 'inventory')] ?? Number.NaN;
+    const notificationGroup = consumerGroup(result, 'notification');
+    const notification = m.eventsPerSecond.groups[notificationGroup] ?? Number.NaN;
+    const lag = result.lag[notificationGroup];
+    lines.push(
+      row([
+        result.variant,
+        f(m.load.accepted / m.load.durationS, 1),
+        f(m.eventsPerSecond.produced, 1),
+        f(inventory, 1),
+        f(notification, 1),
+        f(notification / m.eventsPerSecond.produced),
+        `${f(lag?.p99 ?? Number.NaN, 0)} / ${f(lag?.last ?? Number.NaN, 0)}`,
+        `${f(m.cpuPerThousand.inventory ?? Number.NaN)}, ${f(m.cpuPerThousand.notification ?? Number.NaN)}`,
+        f((result.peakRssBytes.notification ?? Number.NaN) / 2 ** 20, 0),
+      ]),
+    );
+  }
+  lines.push(
+    '',
+    '**Order instances.** The step search of the tax arms, with one and with two order instances behind a round-robin TCP balancer (in the benchmark process, as a Kubernetes Service would sit in front of them; its own CPU is not counted).',
+    '',
+    row([
+      'variant',
+      'sustained orders/s',
+      'search steps (rate: p99 ms)',
+      'CPU-s / 1000 at the sustained rate: gateway, order (all instances), PostgreSQL',
+    ]),
+    row(['---', '---', '---', '---']),
+    ...orders.results.map((result) =>
+      row([
+        result.variant,
+        result.sustained,
+        result.steps.map((s) => `${s.rate}: ${f(s.p99Ms, 0)}`).join(', '),
+        ['gateway', 'order', 'postgres']
+          .map((name) => f(result.peak.cpuPerThousand[name as CostedProcess] ?? Number.NaN))
+          .join(', '),
+      ]),
+    ),
+  );
+  return lines;
+}
+
+/** Cores each process needs at 10× and 100× the sustained rate, from the measured CPU per order. */
+function onPaperSection(onArms: readonly ArmResult[]): string[] {
+  const sustained = median(onArms.map((a) => a.search.sustained));
+  const lines = [
+    '## 10× and 100× on paper',
+    '',
+    `From the CPU per order the telemetry-on arms measured at their peak (median over pairs), the cores each process would need at 10× and 100× the sustained rate measured here (${f(sustained, 0)} orders/s), if cost per order stayed flat. It will not stay exactly flat (pools, batching and caches change with load), so these are starting points for sizing, not promises.`,
+    '',
+    row([
+      'process',
+      'CPU-s / 1000 orders',
+      `cores at ${f(sustained * 10, 0)}/s`,
+      `cores at ${f(sustained * 100, 0)}/s`,
+    ]),
+    row(['---', '---', '---', '---']),
+  ];
+  for (const name of [...SERVICES, ...OTHER_PROCESSES] as CostedProcess[]) {
+    const cpu = median(
+      onArms.map((a) => a.cpuPerThousand[name] ?? Number.NaN).filter(Number.isFinite),
+    );
+    lines.push(
+      row([
+        name,
+        f(cpu),
+        f((cpu * sustained * 10) / 1000, 1),
+        f((cpu * sustained * 100) / 1000, 1),
+      ]),
+    );
+  }
+  return lines;
+}
+
+/** What makes the instrumentation and scaling experiments' figures unusable. */
+export function experimentDefects(run: Pick<Run, 'instrumentation' | 'scaling'>): string[] {
+  const defects: string[] = [];
+  const fixed = [
+    ...(run.instrumentation?.results ?? []),
+    ...(run.scaling?.consumers.results ?? []),
+  ];
+  for (const result of fixed) {
+    if (result.measurement.load.accepted === 0) {
+      defects.push(`${result.variant} (round ${result.round}): no order accepted`);
+    }
+  }
+  for (const result of run.scaling?.consumers.results ?? []) {
+    const processed = Object.values(result.measurement.eventsPerSecond.groups);
+    if (!processed.some((rate) => rate > 0)) {
+      defects.push(`${result.variant}: no event processed`);
+    }
+  }
+  for (const result of run.scaling?.orders.results ?? []) {
+    if (result.peak.load.accepted === 0) defects.push(`${result.variant}: no order accepted`);
   }
   return defects;
 }

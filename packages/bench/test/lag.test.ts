@@ -1,5 +1,5 @@
-import { eventRates } from '../src/arm';
 import { lagOf } from '../src/lag';
+import { eventRates } from '../src/session';
 
 describe('lagOf', () => {
   it('sums end − committed over partitions; a partition never committed counts from 0', () => {

@@ -1,5 +1,12 @@
 import type { ArmResult } from '../src/arm';
-import { pairsOf, runDefects } from '../src/report';
+import {
+  type FixedRateResult,
+  INSTRUMENTATION_VARIANTS,
+  type InstrumentationExperiment,
+  type ScalingExperiment,
+} from '../src/experiments';
+import { PROFILES } from '../src/profiles';
+import { experimentDefects, pairsOf, type Run, renderReport, runDefects } from '../src/report';
 
 function arm(overrides: Partial<ArmResult> & Pick<ArmResult, 'arm' | 'pair'>): ArmResult {
   const load = {
@@ -74,5 +81,109 @@ describe('runDefects', () => {
 
   it('reports a run without a complete pair', () => {
     expect(runDefects([arm({ arm: 'on', pair: 1 })])).toEqual(['no complete on/off pair']);
+  });
+});
+
+describe('the instrumentation and scaling sections', () => {
+  const load = {
+    rate: 10,
+    durationS: 10,
+    sent: 100,
+    accepted: 100,
+    failedShare: 0,
+    p50Ms: 5,
+    p90Ms: 8,
+    p99Ms: 12,
+    maxMs: 20,
+    codes: {},
+  };
+  /** A fixed-rate result whose five services used `perService` CPU-s per 1000 orders each. */
+  const fixed = (variant: string, round: number, perService: number): FixedRateResult => ({
+    variant,
+    round,
+    instances: {},
+    measurement: {
+      load,
+      cpuPerThousand: {
+        gateway: perService,
+        order: perService,
+        payment: perService,
+        inventory: perService,
+        notification: perService,
+        collector: 1,
+      },
+      eventsPerSecond: { produced: 20, groups: { 'x.inventory': 20, 'x.notification': 10 } },
+      lagFrom: 0,
+      lagTo: 10,
+    },
+    lag: { 'x.inventory': { p99: 0, last: 0 }, 'x.notification': { p99: 90, last: 100 } },
+    peakRssBytes: { notification: 100 * 2 ** 20 },
+  });
+  const variants = INSTRUMENTATION_VARIANTS.filter((v) =>
+    ['off', 'on', 'on, without pg'].includes(v.name),
+  );
+  const run: Run = {
+    profile: PROFILES.short,
+    machine: { cores: 2, cpuModel: 'test', node: 'v24', postgres: '15', kafka: '4', vegeta: '12' },
+    startedAt: '2026-01-01T00:00:00Z',
+    durationS: 1,
+    arms: [arm({ arm: 'off', pair: 1 }), arm({ arm: 'on', pair: 1 })],
+    instrumentation: {
+      startedAt: '2026-01-01T00:00:00Z',
+      durationS: 1,
+      rate: 10,
+      measureSeconds: 10,
+      variants,
+      // Services: off 5, on 15, without pg 12 (rounds 11 and 13): pg is 3 of the 10 the SDK adds.
+      results: [
+        fixed('off', 1, 1),
+        fixed('on', 1, 3),
+        fixed('on, without pg', 1, 2.2),
+        fixed('off', 2, 1),
+        fixed('on', 2, 3),
+        fixed('on, without pg', 2, 2.6),
+      ],
+    },
+    scaling: {
+      startedAt: '2026-01-01T00:00:00Z',
+      durationS: 1,
+      consumers: {
+        rate: 10,
+        measureSeconds: 10,
+        variants: [],
+        results: [fixed('2 consumers', 1, 1)],
+      },
+      orders: { variants: [], results: [] },
+    },
+  };
+
+  it('gives each part its saving against on and its share of the tax, median over rounds', () => {
+    const text = renderReport(run, { latency: 'l.svg', lag: 'g.svg' });
+    const pgRow = text.split('\n').find((line) => line.startsWith('| on, without pg |'));
+    expect(pgRow).toContain('| 12.00 | 11.00, 13.00 | 3.00 | 30 % |');
+    expect(text).toContain('| 2 consumers | 10.0 | 20.0 | 20.0 | 10.0 | 0.50 | 90 / 100 |');
+  });
+
+  it('reports fixed-rate measurements without accepted orders or processed events', () => {
+    const broken = fixed('on', 1, 3);
+    broken.measurement.load = { ...load, accepted: 0 };
+    broken.measurement.eventsPerSecond = { produced: 0, groups: { 'x.inventory': 0 } };
+    expect(
+      experimentDefects({
+        instrumentation: {
+          ...(run.instrumentation as InstrumentationExperiment),
+          results: [broken],
+        },
+        scaling: {
+          ...(run.scaling as ScalingExperiment),
+          consumers: { rate: 1, measureSeconds: 1, variants: [], results: [broken] },
+        },
+      }),
+    ).toEqual([
+      'on (round 1): no order accepted',
+      'on (round 1): no order accepted',
+      'on: no event processed',
+    ]);
+    expect(experimentDefects(run)).toEqual([]);
   });
 });

@@ -26,6 +26,8 @@ export interface EnvironmentOptions {
   flagsFile?: string;
   /** A broker of this environment's own, for tests that restart it. Default: the shared one. */
   dedicatedKafka?: boolean;
+  /** Processes per service (default one each); see StackOptions. */
+  instances?: StackOptions['instances'];
 }
 
 /**
@@ -58,6 +60,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       otlpProtocol: 'http/json',
       flagsFile: options.flagsFile,
       env: options.env ?? {},
+      instances: options.instances,
     });
     const db = new Pool({ connectionString: postgres.url, max: 4 });
     return {

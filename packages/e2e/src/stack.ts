@@ -1,4 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  type AddressInfo,
+  createServer,
+  type Server,
+  type Socket,
+  connect as tcpConnect,
+} from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '@mesh/testkit';
 
@@ -40,6 +47,13 @@ export interface StackOptions {
   telemetry?: 'preload' | 'none';
   /** Extra variables per service, e.g. a payment decline rate. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /**
+   * How many processes of a service to run (default 1), as a deployment scales it: consumers
+   * share their group's partitions, and the gateway reaches several order instances through a
+   * round-robin TCP balancer (one connection to each in turn), as a Kubernetes Service would.
+   * Only order, inventory and notification scale.
+   */
+  instances?: Partial<Record<'order' | 'inventory' | 'notification', number>>;
 }
 
 export interface RunningService {
@@ -65,7 +79,10 @@ export interface UnexpectedExit {
 
 export interface Stack {
   readonly gatewayUrl: string;
+  /** The first instance of each service. */
   readonly services: Record<ServiceName, RunningService>;
+  /** Every instance of each service, the first one first. */
+  readonly instances: Record<ServiceName, readonly RunningService[]>;
   stop(): Promise<void>;
 }
 
@@ -165,14 +182,36 @@ class ServiceProcess implements RunningService {
  * until every one answers `/readyz`.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const ports = Object.fromEntries(
-    await Promise.all(SERVICES.map(async (name) => [name, await freePort()] as const)),
+  const counts = Object.fromEntries(
+    SERVICES.map((name) => {
+      const count = (options.instances as Partial<Record<ServiceName, number>>)?.[name] ?? 1;
+      if (!Number.isInteger(count) || count < 1) {
+        throw new Error(`instances of ${name}: a whole number ≥ 1, not ${count}`);
+      }
+      return [name, count];
+    }),
   ) as Record<ServiceName, number>;
-  const url = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
+  const ports = Object.fromEntries(
+    await Promise.all(
+      SERVICES.map(
+        async (name) =>
+          [
+            name,
+            await Promise.all(Array.from({ length: counts[name] }, () => freePort())),
+          ] as const,
+      ),
+    ),
+  ) as Record<ServiceName, number[]>;
+  // Callers reach a service with several instances through the balancer.
+  const balancer = counts.order > 1 ? await startRoundRobinBalancer(ports.order) : undefined;
+  const url = (name: ServiceName) =>
+    name === 'order' && balancer
+      ? `http://127.0.0.1:${balancer.port}`
+      : `http://127.0.0.1:${ports[name][0]}`;
 
-  const common = (name: ServiceName): Record<string, string> => ({
+  const common = (name: ServiceName, port: number): Record<string, string> => ({
     HOST: '127.0.0.1',
-    PORT: String(ports[name]),
+    PORT: String(port),
     LOG_LEVEL: 'info',
     DATABASE_URL: options.databaseUrl,
     REDIS_URL: options.redisUrl,
@@ -213,30 +252,76 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
   };
 
-  const services = {} as Record<ServiceName, ServiceProcess>;
-  for (const name of SERVICES) {
-    services[name] = new ServiceProcess(
+  const instances = Object.fromEntries(
+    SERVICES.map((name) => [
       name,
-      ports[name],
-      { ...common(name), ...specific[name], ...options.env?.[name] },
-      options.telemetry !== 'none',
-    );
-  }
+      ports[name].map(
+        (port) =>
+          new ServiceProcess(
+            name,
+            port,
+            { ...common(name, port), ...specific[name], ...options.env?.[name] },
+            options.telemetry !== 'none',
+          ),
+      ),
+    ]),
+  ) as Record<ServiceName, ServiceProcess[]>;
+  const services = Object.fromEntries(SERVICES.map((name) => [name, instances[name][0]])) as Record<
+    ServiceName,
+    ServiceProcess
+  >;
+  const startAll = (name: ServiceName) =>
+    Promise.all(instances[name].map((instance) => instance.start()));
   const stop = async () => {
-    await Promise.all([...SERVICES].reverse().map((name) => services[name].stop()));
+    await Promise.all(
+      [...SERVICES].reverse().flatMap((name) => instances[name].map((instance) => instance.stop())),
+    );
+    await balancer?.close();
   };
   try {
     // Dependencies first: the gateway's readiness needs order and inventory.
-    await Promise.all([
-      services.inventory.start(),
-      services.payment.start(),
-      services.notification.start(),
-    ]);
-    await services.order.start();
-    await services.gateway.start();
+    await Promise.all([startAll('inventory'), startAll('payment'), startAll('notification')]);
+    await startAll('order');
+    await startAll('gateway');
   } catch (error) {
     await stop();
     throw error;
   }
-  return { gatewayUrl: url('gateway'), services, stop };
+  return { gatewayUrl: url('gateway'), services, instances, stop };
+}
+
+interface Balancer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Hands each new connection to the next port in turn; bytes pass through untouched. */
+async function startRoundRobinBalancer(ports: readonly number[]): Promise<Balancer> {
+  let next = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = tcpConnect(ports[next++ % ports.length] ?? 0, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      // Either side failing ends the pair; the caller sees a reset, as through a real balancer.
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

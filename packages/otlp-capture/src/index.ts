@@ -8,6 +8,7 @@ export {
   type CapturedValue,
   type CaptureResponseMode,
   type OtlpCapture,
+  type OtlpCaptureOptions,
   startOtlpCapture,
   type WaitForOptions,
 } from './otlp-capture';

@@ -123,9 +123,19 @@ const POLL_INTERVAL_MS = 25;
 
 const gunzipAsync = promisify(gunzip);
 
+export interface OtlpCaptureOptions {
+  /**
+   * The one browser origin allowed to export here, as a collector's
+   * `receivers.otlp.protocols.http.cors.allowed_origins` does (e.g. a web app's origin):
+   * its preflights are answered and its exports readable; any other origin gets no CORS header.
+   * Default: none, as a collector without `cors`.
+   */
+  corsOrigin?: string;
+}
+
 /** Starts a capture receiver on a free local port and resolves once it listens. */
-export async function startOtlpCapture(): Promise<OtlpCapture> {
-  const capture = new CaptureReceiver();
+export async function startOtlpCapture(options: OtlpCaptureOptions = {}): Promise<OtlpCapture> {
+  const capture = new CaptureReceiver(options.corsOrigin);
   const server = createServer((req, res) => {
     capture.handle(req, res).catch(() => {
       // The client went away mid-request, or the receiver is closing: nobody to answer.
@@ -149,6 +159,8 @@ class CaptureReceiver {
   private readonly metricStore: CapturedMetric[] = [];
   private readonly counts: Record<Signal, number> = { traces: 0, metrics: 0, logs: 0 };
   private mode: CaptureResponseMode = 'ok';
+
+  constructor(private readonly corsOrigin: string | undefined) {}
 
   attach(url: string, server: ReturnType<typeof createServer>): OtlpCapture {
     let closed: Promise<void> | undefined;
@@ -175,6 +187,22 @@ class CaptureReceiver {
 
   /** Answers one request; every refusal is an `ExportRefused` turned into a reply in one place. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const allowedOrigin = this.corsOrigin !== undefined && req.headers.origin === this.corsOrigin;
+    if (allowedOrigin) res.setHeader('Access-Control-Allow-Origin', req.headers.origin as string);
+    if (req.method === 'OPTIONS') {
+      req.resume();
+      if (allowedOrigin) {
+        res.writeHead(204, {
+          'Access-Control-Allow-Methods': 'POST',
+          'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? '',
+          'Access-Control-Max-Age': '600',
+        });
+      } else {
+        res.writeHead(403);
+      }
+      res.end();
+      return;
+    }
     try {
       await this.receive(req, res);
     } catch (error) {

@@ -251,3 +251,43 @@ describe('OTLP capture playing a sick collector', () => {
     await expect(answer).resolves.toBe('connection dropped');
   });
 });
+
+describe('OTLP capture answering a browser', () => {
+  const WEB_APP = 'http://127.0.0.1:8090';
+  let capture: OtlpCapture;
+  beforeAll(async () => {
+    capture = await startOtlpCapture({ corsOrigin: WEB_APP });
+  });
+  afterAll(() => capture.close());
+
+  const preflight = (origin: string) =>
+    fetch(`${capture.url}/v1/traces`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+
+  it('when the allowed origin asks, then its preflight and its export are allowed', async () => {
+    const allowed = await preflight(WEB_APP);
+    const exported = await post(capture, '/v1/traces', JSON.stringify(exportOf('Spans', [])), {
+      'content-type': 'application/json',
+      origin: WEB_APP,
+    });
+
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(WEB_APP);
+    expect(allowed.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(allowed.headers.get('access-control-allow-headers')).toBe('content-type');
+    expect(exported.status).toBe(200);
+  });
+
+  it('when another origin asks, then it gets no CORS header', async () => {
+    const refused = await preflight('http://127.0.0.1:9999');
+
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});

@@ -83,40 +83,91 @@ function kafkaJsInstrumentation(): KafkaJsInstrumentation {
 }
 
 /**
- * Exactly the libraries Mesh uses. Left out on purpose: fs and dns (a span per file operation or
- * lookup is noise) and net (it would duplicate the http spans at socket level). Framework spans
- * only with `MESH_TRACE_FRAMEWORK_SPANS=true`; either way the SERVER span is named after the route.
+ * The standard switches of OpenTelemetry's Node.js zero-code setup, read the same way here:
+ * comma-separated names without the `@opentelemetry/instrumentation-` prefix. Enabled applies
+ * first, then disabled; a name in both is off. https://opentelemetry.io/docs/zero-code/js/configuration/
  */
-export function createInstrumentations(env: NodeJS.ProcessEnv = process.env): Instrumentation[] {
-  const frameworkSpans = frameworkSpansWanted(env);
+export const ENABLED_INSTRUMENTATIONS_VARIABLE = 'OTEL_NODE_ENABLED_INSTRUMENTATIONS';
+export const DISABLED_INSTRUMENTATIONS_VARIABLE = 'OTEL_NODE_DISABLED_INSTRUMENTATIONS';
+
+function nameList(value: string | undefined): Set<string> | undefined {
+  const names = (value ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  return names.length > 0 ? new Set(names) : undefined;
+}
+
+/**
+ * Exactly the libraries Mesh uses, by the names the switches above take. Left out on purpose:
+ * fs and dns (a span per file operation or lookup is noise) and net (it would duplicate the http
+ * spans at socket level). Framework spans only with `MESH_TRACE_FRAMEWORK_SPANS=true`; either way
+ * the SERVER span is named after the route.
+ */
+function instrumentationFactories(frameworkSpans: boolean): [string, () => Instrumentation][] {
   return [
     // Incoming and outgoing HTTP through node:http.
-    new HttpInstrumentation({
-      ignoreIncomingRequestHook: (request: IncomingMessage) => isUntracedPath(request.url),
-      // A request from a caller the edge policy does not trust: link to the caller's trace.
-      requestHook: linkUntrustedCaller,
-    }),
+    [
+      'http',
+      () =>
+        new HttpInstrumentation({
+          ignoreIncomingRequestHook: (request: IncomingMessage) => isUntracedPath(request.url),
+          // A request from a caller the edge policy does not trust: link to the caller's trace.
+          requestHook: linkUntrustedCaller,
+        }),
+    ],
     // Outgoing HTTP through fetch.
-    new UndiciInstrumentation(),
+    ['undici', () => new UndiciInstrumentation()],
     // Order and payment routes. Even with every layer ignored it still hands the matched route
     // to the SERVER span.
-    new ExpressInstrumentation({
-      ignoreLayersType: frameworkSpans
-        ? []
-        : [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER],
-    }),
+    [
+      'express',
+      () =>
+        new ExpressInstrumentation({
+          ignoreLayersType: frameworkSpans
+            ? []
+            : [
+                ExpressLayerType.MIDDLEWARE,
+                ExpressLayerType.ROUTER,
+                ExpressLayerType.REQUEST_HANDLER,
+              ],
+        }),
+    ],
     // Queries outside a unit of work (pool housekeeping, pollers) would each become a one-span
     // trace; only trace them inside one. A pool checkout is framework detail: its wait shows as
     // the gap before the query.
-    new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: !frameworkSpans }),
-    new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: redisStatement }),
+    [
+      'pg',
+      () => new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: !frameworkSpans }),
+    ],
+    [
+      'ioredis',
+      () =>
+        new IORedisInstrumentation({
+          requireParentSpan: true,
+          dbStatementSerializer: redisStatement,
+        }),
+    ],
     // send/process spans and trace context in message headers.
-    kafkaJsInstrumentation(),
+    ['kafkajs', kafkaJsInstrumentation],
     // Trace ids in log lines, and log export.
-    new PinoInstrumentation(),
+    ['pino', () => new PinoInstrumentation()],
     // Event loop, GC and heap metrics.
-    new RuntimeNodeInstrumentation(),
+    ['runtime-node', () => new RuntimeNodeInstrumentation()],
     // Gateway, inventory and notification routes.
-    fastifyInstrumentation(frameworkSpans),
+    ['fastify', () => fastifyInstrumentation(frameworkSpans)],
   ];
+}
+
+/** The names `OTEL_NODE_ENABLED_INSTRUMENTATIONS` and `OTEL_NODE_DISABLED_INSTRUMENTATIONS` take. */
+export const INSTRUMENTATION_NAMES: readonly string[] = instrumentationFactories(false).map(
+  ([name]) => name,
+);
+
+export function createInstrumentations(env: NodeJS.ProcessEnv = process.env): Instrumentation[] {
+  const enabled = nameList(env[ENABLED_INSTRUMENTATIONS_VARIABLE]);
+  const disabled = nameList(env[DISABLED_INSTRUMENTATIONS_VARIABLE]);
+  return instrumentationFactories(frameworkSpansWanted(env))
+    .filter(([name]) => (!enabled || enabled.has(name)) && !disabled?.has(name))
+    .map(([, create]) => create());
 }

@@ -52,6 +52,7 @@ function exportConfigured(signal: Signal, env: NodeJS.ProcessEnv): boolean {
  * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_*`, `OTEL_TRACES_SAMPLER`,
  * `OTEL_TRACES_SAMPLER_ARG`, `OTEL_PROPAGATORS`, `OTEL_SDK_DISABLED`, `OTEL_LOG_LEVEL`.
  * https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/
+ * `OTEL_NODE_ENABLED_INSTRUMENTATIONS` / `OTEL_NODE_DISABLED_INSTRUMENTATIONS` pick libraries.
  * Mesh's one addition: `MESH_TRACE_FRAMEWORK_SPANS=true` records the frameworks' own spans too.
  *
  * Idempotent: while an SDK runs, a second call changes nothing. `shutdownTelemetry` (from the

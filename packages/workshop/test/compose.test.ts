@@ -93,9 +93,11 @@ describe('docker-compose.yml rules for every container', () => {
     expect(memoryLimitOf(service)).toBeGreaterThan(0);
   });
 
-  it('when the whole stack runs, k6 included, then its memory limits add up to at most 3 GiB', () => {
+  // 3 GiB for the backend, plus the storefront's 128 MiB: still well inside the 4 GiB the
+  // README asks Docker for.
+  it('when the whole stack runs, k6 included, then its memory limits add up to at most 3.125 GiB', () => {
     const total = services.reduce((sum, [, service]) => sum + (memoryLimitOf(service) ?? 0), 0);
-    expect(total).toBeLessThanOrEqual(3 * 1024 ** 3);
+    expect(total).toBeLessThanOrEqual(3.125 * 1024 ** 3);
   });
 
   it.each(services)(
@@ -129,14 +131,16 @@ describe('docker-compose.yml rules for every container', () => {
     expect(service.restart).toBe(isOneShot(service) ? 'no' : 'unless-stopped');
   });
 
-  it('when ports are published, then only gateway 8080, Grafana 3000, Prometheus 9090 and Tempo 3200 are, on 127.0.0.1', () => {
+  it("when ports are published, then only gateway 8080, storefront 8090, the collector's OTLP/HTTP 4318, Grafana 3000, Prometheus 9090 and Tempo 3200 are, on 127.0.0.1", () => {
     const published = services.flatMap(([name, service]) =>
       publishedPorts(service).map((port) => ({ name, ...port })),
     );
     expect(published.map(({ name, published }) => `${name}:${published}`).sort()).toEqual([
       'gateway:8080',
       'grafana:3000',
+      'otel-collector:4318',
       'prometheus:9090',
+      'storefront:8090',
       'tempo:3200',
     ]);
     for (const port of published) expect(port.hostIp).toBe('127.0.0.1');

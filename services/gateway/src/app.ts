@@ -7,6 +7,7 @@ import type { NotificationClient } from './clients/notification.client';
 import type { OrderClient } from './clients/order.client';
 import type { GatewayMetrics } from './metrics';
 import { API_KEY_HEADER, ApiKeys } from './protection/api-keys';
+import { registerCors } from './protection/cors';
 import { registerLoadShedding } from './protection/load-shedding';
 import { type RateLimitSettings, registerRateLimit } from './protection/rate-limit';
 import { requestSnapshots } from './request-snapshots';
@@ -23,6 +24,8 @@ export interface AppDeps {
   inventory: InventoryClient;
   notifications: NotificationClient;
   apiKeys: readonly string[];
+  /** The one browser origin allowed cross-origin (the storefront's); '' for none. */
+  corsAllowedOrigin: string;
   rateLimit: RateLimitSettings;
   bodyLimitBytes: number;
   /** Requests to /api in progress at once; beyond, 503 overloaded. */
@@ -39,8 +42,8 @@ export interface AppDeps {
  * answered as problem+json by the platform and never reaches order or inventory. The server
  * itself bounds connections and how slowly a client may send (deps.serverLimits).
  *
- * No CORS: the API is for servers and load tests (k6), not for browsers, so no cross-origin
- * request is ever allowed.
+ * CORS is off unless one origin is configured (the storefront's): then that origin, and no
+ * other, may call the API from a browser, with the same API key as any client.
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const apiKeys = new ApiKeys(deps.apiKeys);
@@ -76,6 +79,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       order: () => deps.orders.checkHealth(),
       inventory: () => deps.inventory.checkHealth(),
     },
-    routes: (app) => app.register(publicApi, { prefix: '/api' }),
+    routes: (app) => {
+      registerCors(app, deps.corsAllowedOrigin);
+      app.register(publicApi, { prefix: '/api' });
+    },
   });
 }

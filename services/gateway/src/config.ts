@@ -100,6 +100,10 @@ const spec = {
     default: 1_000,
     desc: 'Requests one keep-alive connection may carry before the gateway closes it',
   }),
+  CORS_ALLOWED_ORIGIN: str({
+    default: '',
+    desc: 'The one browser origin allowed to call the API cross-origin, e.g. the storefront http://127.0.0.1:8090 (scheme, host and port, no path). Default: none, no CORS at all',
+  }),
   // Trace context from outside is untrusted input (see trace-edge.ts).
   TRACE_TRUSTED_API_KEYS: str({
     default: '',
@@ -141,6 +145,29 @@ function trustedApiKeys(setting: string, apiKeys: string[]): string[] {
   return trusted;
 }
 
+/** CORS_ALLOWED_ORIGIN as a browser sends it in `Origin`: an exact match, so it is normalised. */
+function corsOrigin(setting: string): string {
+  if (setting.trim() === '') return '';
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(setting.trim());
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !parsed ||
+    !['http:', 'https:'].includes(parsed.protocol) ||
+    parsed.pathname !== '/' ||
+    parsed.search !== '' ||
+    parsed.hash !== ''
+  ) {
+    throw new ConfigError([
+      'CORS_ALLOWED_ORIGIN: must be one origin, scheme://host[:port], without a path',
+    ]);
+  }
+  return parsed.origin;
+}
+
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 /** Reads the configuration once at start; a missing or bad variable throws a ConfigError naming it. */
@@ -163,6 +190,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
   return {
     ...config,
     apiKeys,
+    corsAllowedOrigin: corsOrigin(config.CORS_ALLOWED_ORIGIN),
     traceTrustedApiKeys: trustedApiKeys(config.TRACE_TRUSTED_API_KEYS, apiKeys),
     traceBaggageKeys: list(config.TRACE_BAGGAGE_KEYS),
   };

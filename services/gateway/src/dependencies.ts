@@ -35,6 +35,7 @@ export function createDependencies(config: GatewayConfig, logger: Logger, faults
     ),
     faults,
     apiKeys: config.apiKeys,
+    corsAllowedOrigin: config.corsAllowedOrigin,
     rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     maxInFlight: config.MAX_IN_FLIGHT,
