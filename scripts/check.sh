@@ -59,8 +59,9 @@ fi
 echo "::endgroup::"
 
 echo "::group::native tools for the workshop stack's checks"
-# The OpenTelemetry Collector of infra/otel-collector, promtool and the compose checker, built
-# with Go into ~/.cache/mesh for packages/workshop's tests (skipped when already built there).
+# The OpenTelemetry Collector of infra/otel-collector, promtool, the compose checker, Helm and
+# kubeconform (with its Kubernetes schemas), built with Go into ~/.cache/mesh for the tests of
+# packages/workshop and packages/k8s (skipped when already built there).
 scripts/workshop-tools.sh build
 echo "::endgroup::"
 

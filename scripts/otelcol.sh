@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the workshop's OpenTelemetry Collector natively, so tests can run
-# infra/otel-collector/config.yaml without Docker.
+# infra/otel-collector/config.yaml, and the Helm chart's agent and gateway collector configs,
+# without Docker.
 #
 #   scripts/otelcol.sh build      build it (skipped when this manifest was already built)
 #   scripts/otelcol.sh path       print the binary's path (fails when not built yet)
@@ -64,7 +65,7 @@ main() {
       "$(binary_path)" validate --config "$CONFIG"
       log "$CONFIG is valid"
       ;;
-    *) go_tool_usage 15 "${1:-}" ;;
+    *) go_tool_usage 16 "${1:-}" ;;
   esac
 }
 

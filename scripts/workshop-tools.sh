@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the native tools that the workshop stack's tests (packages/workshop) and the benchmark
-# (packages/bench) run, so that CI needs neither Docker nor a warm cache:
+# Builds the native tools that the workshop stack's tests (packages/workshop), the Helm chart's
+# checks (packages/k8s) and the benchmark (packages/bench) run, so that CI needs neither Docker,
+# a cluster nor a warm cache:
 #
 #   scripts/workshop-tools.sh build
 #
@@ -9,6 +10,8 @@
 #   - compose-check, the Compose Specification loader                         (scripts/compose-check.sh)
 #   - Jaeger v2, at the release of docker-compose.jaeger.yml                  (scripts/jaeger.sh)
 #   - vegeta, the load generator of the benchmark (packages/bench)             (scripts/vegeta.sh)
+#   - Helm, to lint and render infra/helm/mesh                                 (scripts/helm.sh)
+#   - kubeconform and the Kubernetes JSON schemas it validates against         (scripts/kubeconform.sh)
 #
 # Each lands in ~/.cache/mesh and is skipped when already there. Cold (empty Go caches) this
 # takes several minutes, most of it compiling the collector and Jaeger; warm it takes a second.
@@ -24,10 +27,12 @@ case "${1:-}" in
     "$SCRIPTS/compose-check.sh" build
     "$SCRIPTS/jaeger.sh" build
     "$SCRIPTS/vegeta.sh" build
+    "$SCRIPTS/helm.sh" build
+    "$SCRIPTS/kubeconform.sh" build
     echo "workshop-tools: ready in $((SECONDS - started)) s" >&2
     ;;
   *)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
     [ -z "${1:-}" ] || [ "${1:-}" = help ] || exit 2
     ;;
 esac

@@ -1,3 +1,4 @@
+export * from './chart';
 export * from './collector';
 export * from './compose';
 export * from './dockerfile';

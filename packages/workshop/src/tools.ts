@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { repoPath } from './repo';
 
 /** Native tools the workshop checks run, each built by `scripts/<tool>.sh build`. */
-export type Tool = 'otelcol' | 'promtool' | 'compose-check' | 'jaeger';
+export type Tool = 'otelcol' | 'promtool' | 'compose-check' | 'jaeger' | 'helm' | 'kubeconform';
 
 /**
  * The path of a tool that `scripts/workshop-tools.sh build` built (CI does that before the

@@ -14,10 +14,12 @@ import { parse, stringify } from 'yaml';
 import {
   argDefault,
   builtComponents,
+  CHART_PRODUCTION_VALUES,
   COLLECTOR_CONFIG,
   COLLECTOR_KAFKA_CONFIG,
   COLLECTOR_MANIFEST,
   COMPONENT_KINDS,
+  chartCollectorConfig,
   configuredComponents,
   environmentOf,
   freePort,
@@ -31,6 +33,7 @@ import {
   prometheusMetricNames,
   type RunningCollector,
   readDockerfile,
+  renderedManifests,
   repoPath,
   type Sample,
   seriesNames,
@@ -100,8 +103,32 @@ describe('infra/otel-collector/config.yaml and the collector built for it', () =
     expect(kafka.output).toMatch(/kafkametrics/);
   });
 
-  it('when the collector is built, then it holds exactly the components config.yaml uses', () => {
-    expect(builtComponents()).toEqual(configuredComponents(collectorConfig));
+  it("when the collector is built, then it holds exactly the components config.yaml and the Helm chart's two collector tiers use", () => {
+    // The chart's agent adds k8s_attributes, resource_detection and load_balancing; its gateway
+    // runs config.yaml itself. Rendered with both values files, so no tier goes unchecked.
+    const chartConfigs = [[], [CHART_PRODUCTION_VALUES]].flatMap((values) => {
+      const manifests = renderedManifests(values);
+      return [
+        chartCollectorConfig(manifests, 'otel-agent'),
+        chartCollectorConfig(manifests, 'otel-gateway'),
+      ];
+    });
+    const used = [collectorConfig, ...chartConfigs].map(configuredComponents);
+    const union = Object.fromEntries(
+      COMPONENT_KINDS.map((kind) => [kind, [...new Set(used.flatMap((c) => c[kind]))].sort()]),
+    ) as Record<(typeof COMPONENT_KINDS)[number], string[]>;
+    expect(builtComponents()).toEqual(union);
+    // and config.yaml alone uses none of the chart-only ones
+    const chartOnly = COMPONENT_KINDS.flatMap((kind) =>
+      union[kind]
+        .filter((type) => !configuredComponents(collectorConfig)[kind].includes(type))
+        .map((type) => `${kind}/${type}`),
+    );
+    expect(chartOnly.sort()).toEqual([
+      'exporters/load_balancing',
+      'processors/k8s_attributes',
+      'processors/resource_detection',
+    ]);
   });
 
   it('when compose merges kafka.yaml over it, with the receiver swapped for a stand-in, then otelcol validate accepts both', () => {

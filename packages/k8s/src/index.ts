@@ -1,0 +1,2 @@
+export * from './kubeconform';
+export * from './policy';
