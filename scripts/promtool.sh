@@ -10,8 +10,11 @@
 # 3.15.0). Its go.mod has replace directives, so `go install ...@version` refuses it; the script
 # downloads the module from the Go module proxy and builds inside it instead. The build tag
 # remove_all_sd leaves out the cloud service-discovery plugins (AWS, Azure, Kubernetes, ...),
-# which roughly halves the build and which a config with static targets does not need.
-# It lands in ~/.cache/mesh/promtool-<version>/ (MESH_CACHE_DIR overrides ~/.cache/mesh).
+# which roughly halves the build and which a config with static targets does not need;
+# enable_dns_sd keeps DNS discovery, which the demo chart's Prometheus config
+# (infra/helm/mesh-demo-backends) uses to find every gateway collector pod.
+# It lands in ~/.cache/mesh/promtool-<version>-dns-sd/ (MESH_CACHE_DIR overrides ~/.cache/mesh;
+# the suffix keeps a promtool built without DNS discovery from being taken as this one).
 set -euo pipefail
 
 # Keep in step with the prom/prometheus image in docker-compose.yml (a test checks it).
@@ -19,7 +22,7 @@ PROMETHEUS_VERSION=3.15.0
 
 # shellcheck source=scripts/lib/go-tool.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh" promtool
-DIR="$CACHE/promtool-$PROMETHEUS_VERSION"
+DIR="$CACHE/promtool-$PROMETHEUS_VERSION-dns-sd"
 BINARY="$DIR/promtool"
 CONFIG="$ROOT/infra/prometheus/prometheus.yml"
 
@@ -43,7 +46,7 @@ compile() {
   chmod -R u+w "$WORK/prometheus"
   (
     cd "$WORK/prometheus"
-    GOWORK=off CGO_ENABLED=0 go build -tags remove_all_sd -trimpath \
+    GOWORK=off CGO_ENABLED=0 go build -tags remove_all_sd,enable_dns_sd -trimpath \
       -ldflags "-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" \
       -o "$output/promtool" ./cmd/promtool
   )

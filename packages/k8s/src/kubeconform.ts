@@ -34,7 +34,11 @@ export function kubeconform(manifests: Manifest[]): KubeconformResult {
   const dir = mkdtempSync(join(tmpdir(), 'mesh-kubeconform-'));
   try {
     const file = join(dir, 'manifests.yaml');
-    writeFileSync(file, manifests.map((manifest) => stringify(manifest)).join('---\n'));
+    // YAML 1.1, as kubeconform reads it: strings like "no" or "on" stay quoted, not booleans.
+    writeFileSync(
+      file,
+      manifests.map((manifest) => stringify(manifest, { version: '1.1' })).join('---\n'),
+    );
     const run = runTool('kubeconform', [
       '-strict',
       '-summary',

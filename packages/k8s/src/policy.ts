@@ -51,12 +51,37 @@ export function isPinnedImage(image: string | undefined): boolean {
   return tag !== '' && tag !== 'latest';
 }
 
+/** The exceptions that no longer match a violation: each must be removed, not left to rot. */
+export function unusedExceptions(manifests: Manifest[], exceptions: PolicyException[]): string[] {
+  const violations = new Set(allViolations(manifests));
+  return exceptions
+    .map((exception) => exception.violation)
+    .filter((violation) => !violations.has(violation));
+}
+
 /**
- * Every breach of the rules: pinned images; cpu and memory requests and limits on every
+ * A rule a third-party image cannot keep, named with the reason: the exact violation text
+ * policyViolations() would report, so an exception covers that one container and rule only.
+ */
+export interface PolicyException {
+  violation: string;
+  why: string;
+}
+
+/**
+ * Every breach of the rules, less the named exceptions: pinned images; cpu and memory requests and limits on every
  * container; liveness and readiness probes on every long-running container; non-root; nothing
  * privileged, no privilege escalation, read-only root filesystem; no host namespaces.
  */
-export function policyViolations(manifests: Manifest[]): string[] {
+export function policyViolations(
+  manifests: Manifest[],
+  exceptions: PolicyException[] = [],
+): string[] {
+  const excepted = new Set(exceptions.map((exception) => exception.violation));
+  return allViolations(manifests).filter((violation) => !excepted.has(violation));
+}
+
+function allViolations(manifests: Manifest[]): string[] {
   const violations: string[] = [];
   for (const manifest of manifests) {
     const pod = podSpecOf(manifest);

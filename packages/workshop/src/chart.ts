@@ -6,9 +6,23 @@ import { runTool } from './tools';
 export const CHART_DIR = repoPath('infra', 'helm', 'mesh');
 /** The chart's production-like values, layered over its defaults. */
 export const CHART_PRODUCTION_VALUES = repoPath('infra', 'helm', 'mesh', 'values-production.yaml');
+/** The demo cluster's backing services (infra/helm/mesh-demo-backends). */
+export const DEMO_BACKENDS_CHART_DIR = repoPath('infra', 'helm', 'mesh-demo-backends');
 /** The release name the checks render with: the chart then names things mesh-<component>. */
 export const CHART_RELEASE = 'mesh';
 export const CHART_NAMESPACE = 'shop';
+
+/** A chart and the release name it is rendered as (both go into namespace CHART_NAMESPACE). */
+export interface ChartSource {
+  dir: string;
+  release: string;
+}
+export const MESH_CHART: ChartSource = { dir: CHART_DIR, release: CHART_RELEASE };
+/** Installed next to the Mesh release, as docs/kubernetes.md does. */
+export const DEMO_BACKENDS_CHART: ChartSource = {
+  dir: DEMO_BACKENDS_CHART_DIR,
+  release: 'mesh-demo-backends',
+};
 
 /** One rendered Kubernetes object. */
 export interface Manifest {
@@ -25,15 +39,19 @@ export interface ChartRender {
 }
 
 /**
- * `helm template` of the chart with the given values files (in order) and `--set` values; the
+ * `helm template` of a chart (the Mesh chart unless told) with the given values files (in order) and `--set` values; the
  * manifests are parsed, empty documents left out. Never throws on a failed render: the status
  * and output say what happened (a test of the chart's refusals reads them).
  */
-export function renderChart(valuesFiles: string[] = [], sets: string[] = []): ChartRender {
+export function renderChart(
+  valuesFiles: string[] = [],
+  sets: string[] = [],
+  chart: ChartSource = MESH_CHART,
+): ChartRender {
   const run = runTool('helm', [
     'template',
-    CHART_RELEASE,
-    CHART_DIR,
+    chart.release,
+    chart.dir,
     '--namespace',
     CHART_NAMESPACE,
     ...valuesFiles.flatMap((file) => ['--values', file]),
@@ -50,8 +68,12 @@ export function renderChart(valuesFiles: string[] = [], sets: string[] = []): Ch
 }
 
 /** `renderChart`, failing with helm's output when the chart does not render. */
-export function renderedManifests(valuesFiles: string[] = [], sets: string[] = []): Manifest[] {
-  const render = renderChart(valuesFiles, sets);
+export function renderedManifests(
+  valuesFiles: string[] = [],
+  sets: string[] = [],
+  chart: ChartSource = MESH_CHART,
+): Manifest[] {
+  const render = renderChart(valuesFiles, sets, chart);
   if (render.status !== 0) throw new Error(`helm template failed:\n${render.output}`);
   return render.manifests;
 }
