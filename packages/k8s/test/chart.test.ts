@@ -6,7 +6,9 @@ import { readConfig as loadInventoryConfig } from '@mesh/inventory/dist/config';
 import { loadNotificationConfig } from '@mesh/notification/dist/config';
 import { loadOrderConfig } from '@mesh/order/dist/config';
 import { loadPaymentConfig } from '@mesh/payment/dist/config';
+import { loadStorefrontConfig } from '@mesh/storefront/dist/config';
 import {
+  CHART_DEMO_VALUES,
   CHART_DIR,
   CHART_PRODUCTION_VALUES,
   COLLECTOR_CONFIG,
@@ -29,6 +31,7 @@ import { kubeconform, podSpecOf, policyViolations } from '../src';
 
 const RENDERS = {
   default: [] as string[],
+  demo: [CHART_DEMO_VALUES],
   production: [CHART_PRODUCTION_VALUES],
 };
 const SERVICES = ['gateway', 'order', 'payment', 'inventory', 'notification'] as const;
@@ -43,18 +46,28 @@ const CONFIG_VARIABLES: Record<ServiceName, string[]> = {
   notification: Object.keys(loadNotificationConfig({})),
 }; // (the gateway's loader adds derived camelCase fields; the variables are the upper-case keys)
 
+/** The storefront's (off by default, on in the demo values). */
+const STOREFRONT_VARIABLES = Object.keys(loadStorefrontConfig({})).filter(
+  (key) => key !== 'browser',
+);
+
 /** Read by the OpenTelemetry SDK and Node itself rather than a config.ts. */
 const isRuntimeVariable = (key: string) => key.startsWith('OTEL_') || key === 'NODE_OPTIONS';
+
+/** infra/otel-collector/config.yaml, as parsed. */
+const workshop = parse(readFileSync(COLLECTOR_CONFIG, 'utf8')) as Record<string, unknown>;
 
 /** The object of that kind and name (typed by the caller, who knows its shape), if rendered. */
 const find = (manifests: Manifest[], kind: string, name: string): unknown =>
   manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === name);
 
-describe.each(Object.entries(RENDERS))('the chart with the %s values', (_label, values) => {
+describe.each(Object.entries(RENDERS))('the chart with the %s values', (label, values) => {
   let manifests: Manifest[];
   beforeAll(() => {
     manifests = renderedManifests(values);
   });
+  // The demo values turn the storefront on; the default and production ones leave it off.
+  const withStorefront = label === 'demo';
 
   it('when helm lint --strict reads it, then it reports nothing wrong', () => {
     const run = runTool('helm', [
@@ -89,6 +102,7 @@ describe.each(Object.entries(RENDERS))('the chart with the %s values', (_label, 
         ...SERVICES.map((name) => `Deployment/mesh-${name}`),
         'DaemonSet/mesh-otel-agent',
         'Deployment/mesh-otel-gateway',
+        ...(withStorefront ? ['Deployment/mesh-storefront'] : []),
       ].sort(),
     );
     expect(policyViolations(manifests)).toEqual([]);
@@ -118,6 +132,63 @@ describe.each(Object.entries(RENDERS))('the chart with the %s values', (_label, 
       }
       expect(configMap?.data.OTEL_SERVICE_NAME).toBe(name);
     }
+    const storefront = find(manifests, 'ConfigMap', 'mesh-storefront') as
+      | { data: Record<string, string> }
+      | undefined;
+    expect(storefront !== undefined).toBe(withStorefront);
+    const storefrontKeys = Object.keys(storefront?.data ?? {}).filter(
+      (key) => !isRuntimeVariable(key),
+    );
+    expect(storefrontKeys.filter((key) => !STOREFRONT_VARIABLES.includes(key))).toEqual([]);
+    if (storefront) expect(loadStorefrontConfig(storefront.data).PORT).toBe(8090);
+  });
+
+  it("when the storefront is on, then the gateway's CORS origin and both collector tiers' MESH_STOREFRONT_ORIGIN are its public origin, and the agents' OTLP/HTTP receiver applies it", () => {
+    const gateway = find(manifests, 'ConfigMap', 'mesh-gateway') as {
+      data: Record<string, string>;
+    };
+    const storefrontOriginOf = (kind: string, name: string) =>
+      (
+        podSpecOf(find(manifests, kind, name) as Manifest)?.containers[0] as unknown as
+          | { env: { name: string; value?: string }[] }
+          | undefined
+      )?.env.find((variable) => variable.name === 'MESH_STOREFRONT_ORIGIN')?.value;
+    const agentHttp = (
+      chartCollectorConfig(manifests, 'otel-agent') as {
+        receivers: { otlp: { protocols: { http: { cors?: { allowed_origins: string[] } } } } };
+      }
+    ).receivers.otlp.protocols.http;
+    if (!withStorefront) {
+      expect(gateway.data.CORS_ALLOWED_ORIGIN).toBeUndefined();
+      expect(storefrontOriginOf('DaemonSet', 'mesh-otel-agent')).toBeUndefined();
+      expect(agentHttp.cors).toBeUndefined();
+      return;
+    }
+    const defaults = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as {
+      storefront: { publicOrigin: string };
+    };
+    const origin = defaults.storefront.publicOrigin;
+    expect(gateway.data.CORS_ALLOWED_ORIGIN).toBe(origin);
+    // As the gateway itself reads it: one origin, accepted unchanged.
+    expect(loadGatewayConfig(gateway.data).corsAllowedOrigin).toBe(origin);
+    expect(storefrontOriginOf('DaemonSet', 'mesh-otel-agent')).toBe(origin);
+    expect(storefrontOriginOf('Deployment', 'mesh-otel-gateway')).toBe(origin);
+    // config.yaml's CORS block, which reads MESH_STOREFRONT_ORIGIN.
+    const workshopReceivers = workshop.receivers as {
+      otlp: { protocols: { http: { cors: unknown } } };
+    };
+    expect(agentHttp.cors).toEqual(workshopReceivers.otlp.protocols.http.cors);
+    const storefront = find(manifests, 'ConfigMap', 'mesh-storefront') as {
+      data: Record<string, string>;
+    };
+    // The page calls the gateway and the agents where the browser reaches them.
+    expect(new URL(storefront.data.GATEWAY_PUBLIC_URL ?? '').origin).not.toBe(origin);
+    expect(storefront.data.OTLP_TRACES_PUBLIC_URL).toMatch(/:4318\/v1\/traces$/);
+    // The key the page sends is one the gateway accepts.
+    const secret = find(manifests, 'Secret', 'mesh-credentials') as {
+      stringData: Record<string, string>;
+    };
+    expect(secret.stringData.API_KEYS?.split(',')).toContain(storefront.data.STOREFRONT_API_KEY);
   });
 
   it('when the services are scaled, then gateway, order, inventory and payment autoscale on CPU, every Deployment has a disruption budget, and the consumers stay within the partitions', () => {
@@ -153,7 +224,7 @@ describe.each(Object.entries(RENDERS))('the chart with the %s values', (_label, 
     expect(notificationReplicas).toBeLessThanOrEqual(partitions);
   });
 
-  it('when the network policies are read, then every pod is covered and only the gateway admits callers from outside the release', () => {
+  it('when the network policies are read, then every pod is covered and only the public endpoints admit callers from outside the release', () => {
     const policies = manifests.filter((m) => m.kind === 'NetworkPolicy') as (Manifest & {
       spec: {
         podSelector: { matchLabels: Record<string, string> };
@@ -164,16 +235,25 @@ describe.each(Object.entries(RENDERS))('the chart with the %s values', (_label, 
       };
     })[];
     const covered = policies.map((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/name']);
-    expect(covered.sort()).toEqual([...SERVICES, 'otel-agent', 'otel-gateway'].sort());
+    expect(covered.sort()).toEqual(
+      [...SERVICES, 'otel-agent', 'otel-gateway', ...(withStorefront ? ['storefront'] : [])].sort(),
+    );
+    // Public: the gateway, and with the storefront on, the storefront and the agents' OTLP/HTTP
+    // (the browser sends its spans there).
+    const publicPorts: Record<string, string[]> = {
+      gateway: ['http'],
+      storefront: ['http'],
+      'otel-agent': withStorefront ? ['otlp-http', 'metrics'] : ['metrics'],
+    };
     for (const policy of policies) {
       const component = policy.spec.podSelector.matchLabels['app.kubernetes.io/name'];
       for (const rule of policy.spec.ingress) {
         const fromOutside =
           rule.from === undefined || rule.from.some((peer) => peer.podSelector === undefined);
-        // Outside the release: the gateway's public port, and the collectors' metrics ports.
+        // Outside the release: the public ports above, and the collectors' metrics ports.
         if (fromOutside) {
           const ports = rule.ports.map((port) => port.port);
-          const allowed = component === 'gateway' ? ['http'] : ['metrics', 'prometheus'];
+          const allowed = publicPorts[component ?? ''] ?? ['metrics', 'prometheus'];
           expect({ component, ports: ports.filter((port) => !allowed.includes(port)) }).toEqual({
             component,
             ports: [],
@@ -234,8 +314,6 @@ describe.each(Object.entries(RENDERS))('the chart with the %s values', (_label, 
 });
 
 describe('the chart and infra/otel-collector/config.yaml', () => {
-  const workshop = parse(readFileSync(COLLECTOR_CONFIG, 'utf8')) as Record<string, unknown>;
-
   it('when the chart carries copies of the collector config and the flag file, then they are identical to the originals', () => {
     const copies = [
       [COLLECTOR_CONFIG, `${CHART_DIR}/files/otel-collector.yaml`],
@@ -293,6 +371,23 @@ describe('what the chart refuses', () => {
     expect(gateways.output).toMatch(/otelGateway\.replicas: at least 2/);
     const latest = renderChart([], ['image.tag=latest']);
     expect(latest.output).toMatch(/image\.tag: name a build, not latest/);
+  });
+
+  it("when the storefront is on with a public origin of its own, then the gateway's CORS origin is that origin, and an origin with a path is refused", () => {
+    const manifests = renderedManifests(
+      [],
+      ['storefront.enabled=true', 'storefront.publicOrigin=https://shop.example.com'],
+    );
+    const gateway = find(manifests, 'ConfigMap', 'mesh-gateway') as {
+      data: Record<string, string>;
+    };
+    expect(gateway.data.CORS_ALLOWED_ORIGIN).toBe('https://shop.example.com');
+    const withPath = renderChart(
+      [],
+      ['storefront.enabled=true', 'storefront.publicOrigin=https://shop.example.com/app'],
+    );
+    expect(withPath.status).not.toBe(0);
+    expect(withPath.output).toMatch(/storefront\.publicOrigin: .* without a path/);
   });
 
   it('when a manifest breaks a rule or the schema, then the checks say so', () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CHART_DEMO_VALUES,
   CHART_NAMESPACE,
   DEMO_BACKENDS_CHART,
   DEMO_BACKENDS_CHART_DIR,
@@ -26,7 +27,7 @@ import {
  * The demo cluster's backing services (infra/helm/mesh-demo-backends) checked as the Mesh chart
  * is: helm lint, kubeconform, the same rules; then what ties them to the rest of the repository:
  * docker-compose.yml's images and memory limits, identical copies of the infra/ configs, and
- * the Mesh chart's default values pointing at Services this chart renders.
+ * the Mesh chart's demo values pointing at Services this chart renders.
  */
 
 const BACKENDS = ['postgres', 'redis', 'kafka', 'tempo', 'loki', 'prometheus', 'grafana'] as const;
@@ -197,10 +198,10 @@ describe('the demo backing services chart', () => {
     }
   });
 
-  describe('and the Mesh chart with its default values', () => {
+  describe('and the Mesh chart with its demo values', () => {
     let mesh: Manifest[];
     beforeAll(() => {
-      mesh = renderedManifests();
+      mesh = renderedManifests([CHART_DEMO_VALUES]);
     });
     const meshFind = (kind: string, name: string): unknown =>
       mesh.find((manifest) => manifest.kind === kind && manifest.metadata.name === name);

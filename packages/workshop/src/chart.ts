@@ -6,6 +6,8 @@ import { runTool } from './tools';
 export const CHART_DIR = repoPath('infra', 'helm', 'mesh');
 /** The chart's production-like values, layered over its defaults. */
 export const CHART_PRODUCTION_VALUES = repoPath('infra', 'helm', 'mesh', 'values-production.yaml');
+/** The chart's values for a demo cluster, layered over its defaults (storefront on). */
+export const CHART_DEMO_VALUES = repoPath('infra', 'helm', 'mesh', 'values-demo.yaml');
 /** The demo cluster's backing services (infra/helm/mesh-demo-backends). */
 export const DEMO_BACKENDS_CHART_DIR = repoPath('infra', 'helm', 'mesh-demo-backends');
 /** The release name the checks render with: the chart then names things mesh-<component>. */
