@@ -69,7 +69,11 @@ export async function runArm(
     const peak = await session.measure(peakRate, profile.measureSeconds);
     const peakRssBytes = session.peakRssBytes();
 
+    // The batch processors' last scheduled exports first, so that the reading of the SDK's own
+    // metrics that stopping flushes counts every span; then the collector's last receipts.
     await new Promise((resolve) => setTimeout(resolve, profile.settleSeconds * 1000));
+    await session.stopServices();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     const spans = arm === 'on' ? await spanDelivery(collector, id, acceptedBefore) : undefined;
     return {
       arm,

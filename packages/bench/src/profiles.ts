@@ -11,7 +11,10 @@ export interface Profile {
   stepSeconds: number;
   /** Length of the measurement at the sustained rate (cost, lag, spans) and at half of it. */
   measureSeconds: number;
-  /** Waits after the load for the last spans and metrics to be exported (5 s intervals). */
+  /**
+   * Waits after the load for the batch processors' last export (every 5 s) before the services
+   * stop and flush the rest.
+   */
   settleSeconds: number;
   /** What each part of the telemetry costs: every variant at one fixed rate, per round. */
   instrumentation: { rounds: number; rate: number; measureSeconds: number };
@@ -38,7 +41,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     search: { start: 10, growth: 2, maxRate: 20, minRate: 5, refinements: 0, ...OBJECTIVE },
     stepSeconds: 4,
     measureSeconds: 4,
-    settleSeconds: 12,
+    settleSeconds: 7,
     instrumentation: { rounds: 1, rate: 8, measureSeconds: 4 },
     scaling: { consumerInstances: [2], consumerRate: 8, consumerSeconds: 4, orderInstances: [2] },
   },
@@ -49,7 +52,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     search: { start: 40, growth: 1.5, maxRate: 400, minRate: 5, refinements: 2, ...OBJECTIVE },
     stepSeconds: 15,
     measureSeconds: 20,
-    settleSeconds: 12,
+    settleSeconds: 7,
     // Below the sustained rate with telemetry on, so every variant keeps up and cost compares.
     instrumentation: { rounds: 2, rate: 25, measureSeconds: 15 },
     // One message at a time, one notification instance falls behind at this rate.

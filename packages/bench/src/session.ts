@@ -52,20 +52,21 @@ export interface BenchSession {
   peakRssBytes(): Partial<Record<ServiceName, number>>;
   lagSamples(): readonly LagSample[];
   readonly groups: readonly string[];
+  /** Stops the services gracefully (each flushes its telemetry); the session ends as usual. */
+  stopServices(): Promise<void>;
 }
 
 const TICKS_PER_SECOND = 100;
 const STOCK = 100_000_000;
 
 /**
- * With telemetry on: SDK defaults for traces; metrics every 5 s so the count of ended spans is
- * fresh; the SDK's own metrics (spans processed and dropped by the batch processor).
+ * With telemetry on: the SDK's defaults, as compose and the chart run it (spans batched every
+ * 5 s, log records every 1 s, metrics every 60 s), plus the SDK's own metrics, which count the
+ * spans it ended and dropped. The services flush every signal when they stop, so the counts
+ * are complete once the session's services have stopped.
  */
 export function telemetryOnEnv(instanceId: string): Record<string, string> {
   return {
-    OTEL_BSP_SCHEDULE_DELAY: '5000',
-    OTEL_BLRP_SCHEDULE_DELAY: '1000',
-    OTEL_METRIC_EXPORT_INTERVAL: '5000',
     OTEL_NODE_EXPERIMENTAL_SDK_METRICS: 'true',
     OTEL_RESOURCE_ATTRIBUTES: `deployment.environment.name=bench,service.instance.id=${instanceId}`,
   };
@@ -186,6 +187,7 @@ export async function withBenchSession<T>(
         ),
       lagSamples: () => sampler.samples(),
       groups,
+      stopServices: () => stack.stop(),
     });
   } finally {
     await lag?.stop();
