@@ -3,7 +3,7 @@ import type { Sample } from '@mesh/workshop';
 import type { BenchCollector } from './collector';
 import type { LagSample } from './lag';
 import { type BenchContext, type CostedProcess, withBenchSession } from './session';
-import { type SearchResult, searchSustainedRate } from './step-search';
+import { type SearchResult, searchSustainedRate, withCooldown } from './step-search';
 import type { LoadSummary } from './vegeta';
 
 export type ArmName = 'on' | 'off';
@@ -55,14 +55,17 @@ export async function runArm(
   return withBenchSession({ id, telemetry: arm }, context, async (session) => {
     await session.load(profile.warmup.rate, profile.warmup.seconds);
     const steps: LoadSummary[] = [];
-    const search = await searchSustainedRate(profile.search, async (rate) => {
-      const step = await session.load(rate, profile.stepSeconds);
-      steps.push(step);
-      log(
-        `  ${arm} ${pair}: ${rate}/s → p99 ${step.p99Ms.toFixed(0)} ms, failed ${(step.failedShare * 100).toFixed(1)} %`,
-      );
-      return { rate, p99Ms: step.p99Ms, failedShare: step.failedShare };
-    });
+    const search = await searchSustainedRate(
+      profile.search,
+      withCooldown(profile.search, profile.cooldownSeconds * 1000, async (rate) => {
+        const step = await session.load(rate, profile.stepSeconds);
+        steps.push(step);
+        log(
+          `  ${arm} ${pair}: ${rate}/s → p99 ${step.p99Ms.toFixed(0)} ms, failed ${(step.failedShare * 100).toFixed(1)} %`,
+        );
+        return { rate, p99Ms: step.p99Ms, failedShare: step.failedShare };
+      }),
+    );
     // Nothing sustained: the gentlest rate tried still shows cost, lag and spans under load.
     const peakRate = search.sustained || Math.min(...search.steps.map((step) => step.rate));
     const half = await session.load(Math.max(1, Math.round(peakRate / 2)), profile.measureSeconds);

@@ -7,7 +7,7 @@ import {
   withBenchSession,
 } from './session';
 import { percentile } from './stats';
-import { searchSustainedRate } from './step-search';
+import { searchSustainedRate, withCooldown } from './step-search';
 
 /** One setting of the services a fixed-rate or scaling measurement runs. */
 export interface Variant {
@@ -270,11 +270,14 @@ export async function runScalingExperiment(context: BenchContext): Promise<Scali
         context,
         async (session) => {
           await session.load(profile.warmup.rate, profile.warmup.seconds);
-          const search = await searchSustainedRate(profile.search, async (rate) => {
-            const step = await session.load(rate, profile.stepSeconds);
-            log(`  scaling ${variant.name}: ${rate}/s → p99 ${step.p99Ms.toFixed(0)} ms`);
-            return { rate, p99Ms: step.p99Ms, failedShare: step.failedShare };
-          });
+          const search = await searchSustainedRate(
+            profile.search,
+            withCooldown(profile.search, profile.cooldownSeconds * 1000, async (rate) => {
+              const step = await session.load(rate, profile.stepSeconds);
+              log(`  scaling ${variant.name}: ${rate}/s → p99 ${step.p99Ms.toFixed(0)} ms`);
+              return { rate, p99Ms: step.p99Ms, failedShare: step.failedShare };
+            }),
+          );
           const peakRate = search.sustained || Math.min(...search.steps.map((s) => s.rate));
           return {
             variant: variant.name,

@@ -9,6 +9,8 @@ export interface Profile {
   search: SearchSettings;
   /** Length of each search step. */
   stepSeconds: number;
+  /** Pause after a failed step, so the next one does not start on its backlog. */
+  cooldownSeconds: number;
   /** Length of the measurement at the sustained rate (cost, lag, spans) and at half of it. */
   measureSeconds: number;
   /**
@@ -40,6 +42,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     warmup: { rate: 5, seconds: 3 },
     search: { start: 10, growth: 2, maxRate: 20, minRate: 5, refinements: 0, ...OBJECTIVE },
     stepSeconds: 4,
+    cooldownSeconds: 2,
     measureSeconds: 4,
     settleSeconds: 7,
     instrumentation: { rounds: 1, rate: 8, measureSeconds: 4 },
@@ -51,6 +54,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     warmup: { rate: 20, seconds: 10 },
     search: { start: 40, growth: 1.5, maxRate: 400, minRate: 5, refinements: 2, ...OBJECTIVE },
     stepSeconds: 15,
+    cooldownSeconds: 15,
     measureSeconds: 20,
     settleSeconds: 7,
     // Below the sustained rate with telemetry on, so every variant keeps up and cost compares.

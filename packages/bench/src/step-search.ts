@@ -34,6 +34,23 @@ export function passes(outcome: StepOutcome, settings: SearchSettings): boolean 
 }
 
 /**
+ * `probe`, pausing `cooldownMs` after a step that failed: an overloaded step leaves queues
+ * behind (requests in flight, consumer lag, pool waiters), and the next, gentler step would
+ * otherwise be measured while they drain.
+ */
+export function withCooldown(
+  settings: SearchSettings,
+  cooldownMs: number,
+  probe: (rate: number) => Promise<StepOutcome>,
+): (rate: number) => Promise<StepOutcome> {
+  return async (rate) => {
+    const outcome = await probe(rate);
+    if (!passes(outcome, settings)) await new Promise((resolve) => setTimeout(resolve, cooldownMs));
+    return outcome;
+  };
+}
+
+/**
  * The highest arrival rate meeting the objective, found by growing the rate geometrically until
  * a step fails (or the cap is reached), then bisecting between the last pass and the first fail.
  * When the first step already fails, the rate is halved until one passes (or the floor failed

@@ -1,4 +1,4 @@
-import { type SearchSettings, searchSustainedRate } from '../src/step-search';
+import { type SearchSettings, searchSustainedRate, withCooldown } from '../src/step-search';
 
 const settings: SearchSettings = {
   start: 40,
@@ -55,5 +55,34 @@ describe('searchSustainedRate', () => {
     const lossy = async (rate: number) => ({ rate, p99Ms: 50, failedShare: rate > 60 ? 0.05 : 0 });
     const result = await searchSustainedRate({ ...settings, refinements: 0 }, lossy);
     expect(result.sustained).toBe(60);
+  });
+});
+
+describe('withCooldown', () => {
+  const settings = {
+    start: 10,
+    growth: 2,
+    maxRate: 100,
+    minRate: 1,
+    refinements: 0,
+    p99LimitMs: 250,
+    maxFailedShare: 0.01,
+  };
+  const timed = async (probe: () => Promise<unknown>) => {
+    const started = performance.now();
+    await probe();
+    return performance.now() - started;
+  };
+
+  it('pauses after a failed step only, and passes the outcome on', async () => {
+    const outcomes = {
+      10: { rate: 10, p99Ms: 100, failedShare: 0 },
+      20: { rate: 20, p99Ms: 900, failedShare: 0 },
+    };
+    const probe = withCooldown(settings, 300, async (rate) => outcomes[rate as 10 | 20]);
+
+    expect(await timed(() => probe(10))).toBeLessThan(150);
+    expect(await timed(() => probe(20))).toBeGreaterThanOrEqual(290);
+    await expect(probe(10)).resolves.toEqual(outcomes[10]);
   });
 });
