@@ -57,7 +57,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     cooldownSeconds: 15,
     measureSeconds: 20,
     settleSeconds: 7,
-    // Below the sustained rate with telemetry on, so every variant keeps up and cost compares.
+    // One rate for every variant, near the sustained rate with telemetry on: cost under real load.
     instrumentation: { rounds: 2, rate: 25, measureSeconds: 15 },
     // One message at a time, one notification instance falls behind at this rate.
     scaling: {

@@ -367,7 +367,7 @@ function instrumentationSection(experiment: InstrumentationExperiment): string[]
   const lines = [
     '## What each part of the telemetry costs',
     '',
-    `Run on ${experiment.startedAt}, in ${Math.round(experiment.durationS)} s. Each variant starts the five services afresh, warms up, then takes ${experiment.rate} orders/s for ${experiment.measureSeconds} s (below the sustained rate with telemetry on, so every variant keeps up and only cost differs); ${rounds} round(s), every variant once per round in the order below. CPU is the five services together, per 1 000 accepted orders, median over rounds. "Saves" is \`on\` minus the variant; "share of the tax" is that saving ÷ (\`on\` − \`off\`). The collector's CPU is counted apart, since the services' settings change what it receives.`,
+    `Run on ${experiment.startedAt}, in ${Math.round(experiment.durationS)} s. Each variant starts the five services afresh, warms up, then takes ${experiment.rate} orders/s for ${experiment.measureSeconds} s: one rate for all, so CPU per order compares (the p99 column shows how near its limit each variant ran); ${rounds} round(s), every variant once per round in the order below. CPU is the five services together, per 1 000 accepted orders, median over rounds. "Saves" is \`on\` minus the variant; "share of the tax" is that saving ÷ (\`on\` − \`off\`). The collector's CPU is counted apart, since the services' settings change what it receives.`,
     '',
     row([
       'variant',
