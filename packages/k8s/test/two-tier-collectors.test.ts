@@ -114,6 +114,21 @@ function exportRequest(service: string, traces: TestTrace[]) {
 }
 
 /** The value of `name` in a rendered container's env. */
+/** A collector's health check and OTLP receiver on local ports, over the chart's addresses. */
+function localListeners(health: number, grpc: number, http: number) {
+  return {
+    extensions: { health_check: { endpoint: `127.0.0.1:${health}` } },
+    receivers: {
+      otlp: {
+        protocols: {
+          grpc: { endpoint: `127.0.0.1:${grpc}` },
+          http: { endpoint: `127.0.0.1:${http}` },
+        },
+      },
+    },
+  };
+}
+
 function envOf(manifests: Manifest[], deployment: string, name: string): string {
   const found = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === deployment) as
     | {
@@ -215,15 +230,7 @@ describe("the chart's agent and gateway collectors, run natively", () => {
             configs: [
               gatewayConfig,
               {
-                extensions: { health_check: { endpoint: `127.0.0.1:${health}` } },
-                receivers: {
-                  otlp: {
-                    protocols: {
-                      grpc: { endpoint: `127.0.0.1:${grpc}` },
-                      http: { endpoint: `127.0.0.1:${http}` },
-                    },
-                  },
-                },
+                ...localListeners(health, grpc, http),
                 exporters: {
                   'otlp_grpc/tempo': { endpoint: `127.0.0.1:${relay}` },
                   'otlp_http/loki': { endpoint: captures[index]?.url, encoding: 'json' },
@@ -263,23 +270,15 @@ describe("the chart's agent and gateway collectors, run natively", () => {
         endpoint: `127.0.0.1:${gatewayGrpc[0]}`,
       };
       agent.processors.k8s_attributes = { ...agent.processors.k8s_attributes, passthrough: true };
-      const [agentGrpc, agentHttp, agentTelemetry, agentHealth] = await Promise.all(
+      const [agentGrpc, agentHttp, agentTelemetry, agentHealth] = (await Promise.all(
         [1, 2, 3, 4].map(() => freePort()),
-      );
+      )) as [number, number, number, number];
       running.push(
         await startCollector({
           configs: [
             agent,
             {
-              extensions: { health_check: { endpoint: `127.0.0.1:${agentHealth}` } },
-              receivers: {
-                otlp: {
-                  protocols: {
-                    grpc: { endpoint: `127.0.0.1:${agentGrpc}` },
-                    http: { endpoint: `127.0.0.1:${agentHttp}` },
-                  },
-                },
-              },
+              ...localListeners(agentHealth, agentGrpc, agentHttp),
               service: {
                 telemetry: {
                   metrics: {
