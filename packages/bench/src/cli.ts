@@ -6,7 +6,11 @@ import { startKafka } from '@mesh/testkit';
 import { Client } from 'pg';
 import { type ArmName, type ArmResult, runArm } from './arm';
 import { startBenchCollector } from './collector';
-import { runInstrumentationExperiment, runScalingExperiment } from './experiments';
+import {
+  runInstrumentationExperiment,
+  runProfileExperiment,
+  runScalingExperiment,
+} from './experiments';
 import { linePlot } from './plot';
 import { pidListeningOn } from './proc';
 import { PROFILES } from './profiles';
@@ -21,7 +25,7 @@ import {
 } from './report';
 import { vegetaVersion } from './vegeta';
 
-// `pnpm bench [--profile short|full] [--only tax,instrumentation,scaling] [--out <dir>] [--caveat <text>]`
+// `pnpm bench [--profile short|full] [--only tax,instrumentation,cpu,scaling] [--out <dir>] [--caveat <text>]`
 // full writes docs/performance.md and docs/performance/*.svg; short writes to a temporary
 // directory unless --out says otherwise. Every run also writes its raw results
 // (performance.json); `pnpm bench --from <that file> [--out <dir>]` renders the document and the
@@ -32,7 +36,7 @@ const REPO_ROOT = join(__dirname, '..', '..', '..');
 /** The hand-written sections kept at the end of the generated document. */
 const NOTES_FILE = join(__dirname, '..', 'notes.md');
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const EXPERIMENTS = ['tax', 'instrumentation', 'scaling'] as const;
+const EXPERIMENTS = ['tax', 'instrumentation', 'cpu', 'scaling'] as const;
 
 async function machine(kafkaVersion: string): Promise<Machine> {
   const client = new Client({ connectionString: process.env.MESH_TEST_POSTGRES_URL });
@@ -143,6 +147,7 @@ async function main(): Promise<number> {
     },
   };
   let instrumentation = earlier?.instrumentation;
+  let cpuProfile = earlier?.cpuProfile;
   let scaling = earlier?.scaling;
   try {
     for (let pair = 1; experiments.has('tax') && pair <= profile.pairs; pair++) {
@@ -164,6 +169,10 @@ async function main(): Promise<number> {
       say('bench: what each part of the telemetry costs');
       instrumentation = await runInstrumentationExperiment(context);
     }
+    if (experiments.has('cpu')) {
+      say('bench: where the CPU goes');
+      cpuProfile = await runProfileExperiment(context);
+    }
     if (experiments.has('scaling')) {
       say('bench: how cost grows with instances');
       scaling = await runScalingExperiment(context);
@@ -176,7 +185,13 @@ async function main(): Promise<number> {
 
   const run: Run =
     earlier && !experiments.has('tax')
-      ? { ...earlier, instrumentation, scaling, caveat: values.caveat ?? earlier.caveat }
+      ? {
+          ...earlier,
+          instrumentation,
+          cpuProfile,
+          scaling,
+          caveat: values.caveat ?? earlier.caveat,
+        }
       : {
           profile,
           machine: await machine(kafka.version),
@@ -184,6 +199,7 @@ async function main(): Promise<number> {
           durationS: (Date.now() - started) / 1000,
           arms,
           instrumentation,
+          cpuProfile,
           scaling,
           caveat: values.caveat,
         };

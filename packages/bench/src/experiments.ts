@@ -1,4 +1,12 @@
-import type { ServiceName, StackOptions } from '@mesh/e2e';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SERVICES, type ServiceName, type StackOptions } from '@mesh/e2e';
+import {
+  type CpuProfile,
+  openTelemetrySamplesByFunction,
+  profilePid,
+  samplesByOrigin,
+} from './cpu-profile';
 import type { Profile } from './profiles';
 import {
   type BenchContext,
@@ -62,6 +70,12 @@ export const INSTRUMENTATION_VARIANTS: readonly Variant[] = [
     what: 'OTEL_TRACES_SAMPLER=always_off: instrumentations run, spans are not recorded',
     telemetry: 'on',
     env: { OTEL_TRACES_SAMPLER: 'always_off' },
+  },
+  {
+    name: 'on, no instrumentations',
+    what: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS=none: the SDK, its context manager and exporters, and no library patched',
+    telemetry: 'on',
+    env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'none' },
   },
   without('http,undici', 'the HTTP server and client spans, and context on HTTP calls'),
   without('express,fastify', 'route names (the SERVER spans stay, named by method only)'),
@@ -155,7 +169,17 @@ async function fixedRate(
   );
 }
 
-/** Every variant once per round, in the same order each round, rounds one after another. */
+/**
+ * The variants with their indexes in the order a round runs them: as listed in odd rounds,
+ * reversed in even ones, so that no variant is always measured right after the same one (a
+ * session's clean-up, e.g. the dropped database and topic, can still load the next).
+ */
+export function roundOrder<T>(variants: readonly T[], round: number): [number, T][] {
+  const indexed = [...variants.entries()];
+  return round % 2 === 1 ? indexed : indexed.reverse();
+}
+
+/** Every variant once per round (see roundOrder), rounds one after another. */
 export async function runInstrumentationExperiment(
   context: BenchContext,
 ): Promise<InstrumentationExperiment> {
@@ -167,7 +191,7 @@ export async function runInstrumentationExperiment(
   const started = Date.now();
   const results: FixedRateResult[] = [];
   for (let round = 1; round <= settings.rounds; round++) {
-    for (const [index, variant] of variants.entries()) {
+    for (const [index, variant] of roundOrder(variants, round)) {
       // Short: the id ends up in customer ids, which allow 64 characters.
       const result = await fixedRate(
         variant,
@@ -302,4 +326,113 @@ export async function runScalingExperiment(context: BenchContext): Promise<Scali
     },
     orders: { variants: variants.orders, results: orders },
   };
+}
+
+/** Where the CPU goes: the tax arm's two ends and the SDK with nothing patched, profiled. */
+export const PROFILE_VARIANTS: readonly Variant[] = INSTRUMENTATION_VARIANTS.filter((variant) =>
+  ['off', 'on', 'on, no instrumentations'].includes(variant.name),
+);
+
+export interface ProfiledResult {
+  variant: string;
+  round: number;
+  measurement: Measurement;
+  /** Per service: the profiler's samples during the measurement, by origin of the code. */
+  profiled: Partial<Record<ServiceName, Record<string, number>>>;
+  /** Per service: the samples in OpenTelemetry's packages, by `<package> <function>`. */
+  functions?: Partial<Record<ServiceName, Record<string, number>>>;
+}
+
+export interface ProfileExperiment {
+  startedAt: string;
+  durationS: number;
+  rate: number;
+  measureSeconds: number;
+  variants: Variant[];
+  results: ProfiledResult[];
+}
+
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * Each variant with every service under V8's sampling profiler (`node --cpu-prof`); the samples
+ * taken during the measurement, attributed to the package or part of Node.js whose code was
+ * running, say where the CPU the measurement counts was spent.
+ */
+export async function runProfileExperiment(context: BenchContext): Promise<ProfileExperiment> {
+  const { profile, log } = context;
+  const settings = profile.cpuProfile;
+  const started = Date.now();
+  const results: ProfiledResult[] = [];
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const [index, variant] of PROFILE_VARIANTS.entries()) {
+      const dir = join(context.dir, `cpu-profiles-${round}-${index}`);
+      const result = await withBenchSession(
+        {
+          id: `bench-p${index}-${round}`,
+          telemetry: variant.telemetry,
+          env: { ...variant.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` },
+        },
+        context,
+        async (session) => {
+          await session.load(Math.min(profile.warmup.rate, settings.rate), profile.warmup.seconds);
+          const from = monotonicMicros();
+          const measurement = await session.measure(settings.rate, settings.measureSeconds);
+          const to = monotonicMicros();
+          const pids = session.servicePids();
+          // A process writes its profile as it exits.
+          await session.stopServices();
+          const profiles = await readProfiles(dir);
+          const profiled: ProfiledResult['profiled'] = {};
+          const functions: NonNullable<ProfiledResult['functions']> = {};
+          for (const name of SERVICES) {
+            const found = pids[name].map((pid) => profiles.get(pid));
+            if (found.some((p) => !p)) continue;
+            profiled[name] = addUp(
+              (found as CpuProfile[]).map((p) => samplesByOrigin(p, from, to)),
+            );
+            functions[name] = addUp(
+              (found as CpuProfile[]).map((p) => openTelemetrySamplesByFunction(p, from, to)),
+            );
+          }
+          return { variant: variant.name, round, measurement, profiled, functions };
+        },
+      );
+      await rm(dir, { recursive: true, force: true });
+      const missing = SERVICES.filter((name) => !result.profiled[name]);
+      log(
+        `  profile ${round} ${variant.name}: services ${servicesCpu(result.measurement.cpuPerThousand).toFixed(2)} CPU-s / 1000 orders` +
+          (missing.length ? `; no profile from ${missing.join(', ')}` : ''),
+      );
+      results.push(result);
+    }
+  }
+  return {
+    startedAt: new Date(started).toISOString(),
+    durationS: (Date.now() - started) / 1000,
+    rate: settings.rate,
+    measureSeconds: settings.measureSeconds,
+    variants: [...PROFILE_VARIANTS],
+    results,
+  };
+}
+
+function addUp(counts: readonly Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const each of counts) {
+    for (const [key, n] of Object.entries(each)) sum[key] = (sum[key] ?? 0) + n;
+  }
+  return sum;
+}
+
+async function readProfiles(dir: string): Promise<Map<number, CpuProfile>> {
+  const profiles = new Map<number, CpuProfile>();
+  const files = await readdir(dir).catch(() => [] as string[]);
+  for (const file of files) {
+    const pid = profilePid(file);
+    if (pid !== undefined) {
+      profiles.set(pid, JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile);
+    }
+  }
+  return profiles;
 }

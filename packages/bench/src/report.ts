@@ -1,8 +1,11 @@
 import { SERVICES } from '@mesh/e2e';
 import type { ArmResult } from './arm';
+import { CODE_KINDS, codeKind, shareOut } from './cpu-profile';
 import {
   type FixedRateResult,
   type InstrumentationExperiment,
+  type ProfiledResult,
+  type ProfileExperiment,
   type ScalingExperiment,
   servicesCpu,
 } from './experiments';
@@ -28,6 +31,8 @@ export interface Run {
   arms: ArmResult[];
   /** What each part of the telemetry costs (absent in runs from before it existed). */
   instrumentation?: InstrumentationExperiment;
+  /** Where the CPU goes, from the services' CPU profiles. */
+  cpuProfile?: ProfileExperiment;
   /** How cost grows with instances. */
   scaling?: ScalingExperiment;
   /** Said at the top of the document, e.g. that the machine was shared during the run. */
@@ -330,6 +335,7 @@ export function renderReport(
     '',
   );
   if (run.instrumentation) lines.push(...instrumentationSection(run.instrumentation), '');
+  if (run.cpuProfile) lines.push(...cpuProfileSection(run.cpuProfile), '');
   if (run.scaling) lines.push(...scalingSection(run.scaling), '');
   const onCost = run.arms.filter((a) => a.arm === 'on');
   if (onCost.length > 0) lines.push(...onPaperSection(onCost), '');
@@ -362,12 +368,24 @@ const servicesMedian = (results: readonly FixedRateResult[]) =>
 function instrumentationSection(experiment: InstrumentationExperiment): string[] {
   const rounds = Math.max(0, ...experiment.results.map((r) => r.round));
   const of = (variant: string) => experiment.results.filter((r) => r.variant === variant);
-  const on = servicesMedian(of('on'));
-  const off = servicesMedian(of('off'));
+  const inRound = (variant: string, round: number) =>
+    servicesCpu(
+      experiment.results.find((r) => r.variant === variant && r.round === round)?.measurement
+        .cpuPerThousand ?? {},
+    );
+  /** Median over rounds of `on` minus the variant, each round against its own `on`. */
+  const savedAgainstOn = (variant: string) =>
+    median(
+      Array.from(
+        { length: rounds },
+        (_, i) => inRound('on', i + 1) - inRound(variant, i + 1),
+      ).filter(Number.isFinite),
+    );
+  const tax = savedAgainstOn('off');
   const lines = [
     '## What each part of the telemetry costs',
     '',
-    `Run on ${experiment.startedAt}, in ${Math.round(experiment.durationS)} s. Each variant starts the five services afresh, warms up, then takes ${experiment.rate} orders/s for ${experiment.measureSeconds} s: one rate for all, so CPU per order compares (the p99 column shows how near its limit each variant ran); ${rounds} round(s), every variant once per round in the order below. CPU is the five services together, per 1 000 accepted orders, median over rounds. "Saves" is \`on\` minus the variant; "share of the tax" is that saving ÷ (\`on\` − \`off\`). The collector's CPU is counted apart, since the services' settings change what it receives.`,
+    `Run on ${experiment.startedAt}, in ${Math.round(experiment.durationS)} s. Each variant starts the five services afresh, warms up, then takes ${experiment.rate} orders/s for ${experiment.measureSeconds} s: one rate for all, so CPU per order compares (the p99 column shows how near its limit each variant ran); ${rounds} round(s), every variant once per round, in the order below in odd rounds and the reverse in even ones. CPU is the five services together, per 1 000 accepted orders, median over rounds. "Saves" is \`on\` minus the variant within each round, median over rounds, so a machine whose speed drifts between rounds moves both sides; "share of the tax" is that saving ÷ (\`on\` − \`off\`), measured the same way. The collector's CPU is counted apart, since the services' settings change what it receives.`,
     '',
     row([
       'variant',
@@ -383,21 +401,114 @@ function instrumentationSection(experiment: InstrumentationExperiment): string[]
   ];
   for (const variant of experiment.variants) {
     const results = of(variant.name);
-    const cpu = servicesMedian(results);
-    const saves = on - cpu;
+    const saves = savedAgainstOn(variant.name);
     const compared = variant.name !== 'on' && variant.name !== 'off';
     lines.push(
       row([
         variant.name,
         variant.what,
-        f(cpu),
+        f(servicesMedian(results)),
         results.map((r) => f(servicesCpu(r.measurement.cpuPerThousand))).join(', '),
         compared ? f(saves) : '',
-        compared ? `${f((saves / (on - off)) * 100, 0)} %` : '',
+        compared ? `${f((saves / tax) * 100, 0)} %` : '',
         f(median(results.map((r) => r.measurement.cpuPerThousand.collector ?? Number.NaN))),
         f(median(results.map((r) => r.measurement.load.p99Ms)), 0),
       ]),
     );
+  }
+  return lines;
+}
+
+/**
+ * CPU-s per 1 000 accepted orders by origin of the code, the five services together: each
+ * service's measured CPU shared out by its profile.
+ */
+export function profiledPerThousand(
+  result: ProfiledResult,
+  by: 'origin' | 'function' = 'origin',
+): Record<string, number> {
+  const perThousand: Record<string, number> = {};
+  for (const name of SERVICES) {
+    const origins = result.profiled[name];
+    const samples = by === 'origin' ? origins : result.functions?.[name];
+    if (!origins || !samples) continue;
+    const total = Object.values(origins).reduce((sum, n) => sum + n, 0);
+    const measured = result.measurement.cpuPerThousand[name] ?? Number.NaN;
+    for (const [key, cpu] of Object.entries(shareOut(measured, samples, total))) {
+      perThousand[key] = (perThousand[key] ?? 0) + cpu;
+    }
+  }
+  return perThousand;
+}
+
+/** Functions of OpenTelemetry's code listed with telemetry on. */
+const LISTED_FUNCTIONS = 12;
+
+/** Origins listed one by one; the rest are summed into one row. */
+const LISTED_ORIGINS = 15;
+
+function cpuProfileSection(experiment: ProfileExperiment): string[] {
+  const rounds = Math.max(0, ...experiment.results.map((r) => r.round));
+  const names = experiment.variants.map((v) => v.name);
+  const perVariant = names.map((name) =>
+    experiment.results.filter((r) => r.variant === name).map((r) => profiledPerThousand(r)),
+  );
+  const medianOf = (index: number, pick: (byOrigin: Record<string, number>) => number) =>
+    median((perVariant[index] ?? []).map(pick));
+  const sumOf = (byOrigin: Record<string, number>, keep: (origin: string) => boolean) =>
+    Object.entries(byOrigin).reduce((sum, [origin, v]) => sum + (keep(origin) ? v : 0), 0);
+  const offIndex = names.indexOf('off');
+  const onIndex = names.indexOf('on');
+  const cells = (keep: (origin: string) => boolean) => {
+    const values = names.map((_, i) => medianOf(i, (byOrigin) => sumOf(byOrigin, keep)));
+    const tax = (values[onIndex] ?? Number.NaN) - (values[offIndex] ?? Number.NaN);
+    return [...values.map((v) => f(v)), f(tax)];
+  };
+  const header = [...names, 'on − off'];
+  const lines = [
+    '## Where the CPU goes',
+    '',
+    `Run on ${experiment.startedAt}, in ${Math.round(experiment.durationS)} s. Each variant starts the five services afresh under V8's sampling profiler (\`node --cpu-prof\`, a sample every millisecond), warms up, then takes ${experiment.rate} orders/s for ${experiment.measureSeconds} s; ${rounds} round(s). Every sample taken during the measurement is put down to the code on top of the stack: an npm package, a part of Node.js, Mesh's own code, or V8 itself. Each service's CPU, measured as in the other sections, is shared out in proportion to its samples (samples are counted, not timed: on two busy cores the time between samples is mostly time spent waiting for a core). Figures are CPU-seconds per 1 000 accepted orders, the five services together, median over rounds. The profiler costs CPU of its own, so the totals run above those of the section before.`,
+    '',
+    row(['kind of code', ...header]),
+    row(header.concat('').map(() => '---')),
+  ];
+  for (const kind of CODE_KINDS) lines.push(row([kind, ...cells((o) => codeKind(o) === kind)]));
+  lines.push(row(['**all**', ...cells(() => true)]));
+  const origins = new Set(perVariant.flat().flatMap((byOrigin) => Object.keys(byOrigin)));
+  const growth = (origin: string) =>
+    medianOf(onIndex, (b) => b[origin] ?? 0) - medianOf(offIndex, (b) => b[origin] ?? 0);
+  const ranked = [...origins].sort((a, b) => growth(b) - growth(a));
+  const listed = ranked.slice(0, LISTED_ORIGINS);
+  lines.push(
+    '',
+    `The ${listed.length} origins whose CPU grew most from \`off\` to \`on\`, by the code on top of the stack:`,
+    '',
+    row(['origin', ...header]),
+    row(header.concat('').map(() => '---')),
+  );
+  for (const origin of listed) lines.push(row([origin, ...cells((o) => o === origin)]));
+  const rest = new Set(ranked.slice(LISTED_ORIGINS));
+  if (rest.size > 0) lines.push(row(['everything else', ...cells((o) => rest.has(o))]));
+
+  const functionsOn = experiment.results
+    .filter((r) => r.variant === 'on')
+    .map((r) => profiledPerThousand(r, 'function'));
+  const keys = new Set(functionsOn.flatMap((byFunction) => Object.keys(byFunction)));
+  const cpuOf = (key: string) => median(functionsOn.map((byFunction) => byFunction[key] ?? 0));
+  const busiest = [...keys].sort((a, b) => cpuOf(b) - cpuOf(a)).slice(0, LISTED_FUNCTIONS);
+  if (busiest.length > 0) {
+    lines.push(
+      '',
+      `The ${busiest.length} functions of OpenTelemetry's packages that took most CPU with telemetry \`on\`:`,
+      '',
+      row(['package', 'function', 'CPU-s / 1000 orders']),
+      row(['---', '---', '---']),
+    );
+    for (const key of busiest) {
+      const [origin = '', ...name] = key.split(' ');
+      lines.push(row([origin, `\`${name.join(' ')}\``, f(cpuOf(key))]));
+    }
   }
   return lines;
 }
@@ -505,8 +616,21 @@ function onPaperSection(onArms: readonly ArmResult[]): string[] {
 }
 
 /** What makes the instrumentation and scaling experiments' figures unusable. */
-export function experimentDefects(run: Pick<Run, 'instrumentation' | 'scaling'>): string[] {
+export function experimentDefects(
+  run: Pick<Run, 'instrumentation' | 'cpuProfile' | 'scaling'>,
+): string[] {
   const defects: string[] = [];
+  for (const result of run.cpuProfile?.results ?? []) {
+    const missing = SERVICES.filter((name) => !result.profiled[name]);
+    if (missing.length > 0) {
+      defects.push(
+        `${result.variant} (round ${result.round}): no CPU profile from ${missing.join(', ')}`,
+      );
+    }
+    if (result.measurement.load.accepted === 0) {
+      defects.push(`${result.variant} (round ${result.round}), profiled: no order accepted`);
+    }
+  }
   const fixed = [
     ...(run.instrumentation?.results ?? []),
     ...(run.scaling?.consumers.results ?? []),

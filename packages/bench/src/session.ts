@@ -48,6 +48,8 @@ export interface Measurement {
 export interface BenchSession {
   load(rate: number, seconds: number): Promise<LoadSummary>;
   measure(rate: number, seconds: number): Promise<Measurement>;
+  /** The process ids of each service's instances. */
+  servicePids(): Record<ServiceName, number[]>;
   /** VmHWM of each service now, the largest over its instances. */
   peakRssBytes(): Partial<Record<ServiceName, number>>;
   lagSamples(): readonly LagSample[];
@@ -178,6 +180,13 @@ export async function withBenchSession<T>(
     return await use({
       load,
       measure,
+      servicePids: () =>
+        Object.fromEntries(
+          SERVICES.map((name) => [
+            name,
+            stack.instances[name].map((instance) => instance.pid ?? -1),
+          ]),
+        ) as Record<ServiceName, number[]>,
       peakRssBytes: () =>
         Object.fromEntries(
           SERVICES.map((name) => [

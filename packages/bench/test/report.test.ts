@@ -3,6 +3,9 @@ import {
   type FixedRateResult,
   INSTRUMENTATION_VARIANTS,
   type InstrumentationExperiment,
+  PROFILE_VARIANTS,
+  type ProfiledResult,
+  type ProfileExperiment,
   type ScalingExperiment,
 } from '../src/experiments';
 import { PROFILES } from '../src/profiles';
@@ -184,6 +187,98 @@ describe('the instrumentation and scaling sections', () => {
       'on (round 1): no order accepted',
       'on: no event processed',
     ]);
+    expect(experimentDefects(run)).toEqual([]);
+  });
+});
+
+describe('the CPU profile section', () => {
+  const load = {
+    rate: 10,
+    durationS: 10,
+    sent: 100,
+    accepted: 100,
+    failedShare: 0,
+    p50Ms: 5,
+    p90Ms: 8,
+    p99Ms: 12,
+    maxMs: 20,
+    codes: {},
+  };
+  /** Every service took `samples` in each origin and used 2 CPU-s per 1000 orders in all. */
+  const profiled = (variant: string, round: number, samples: Record<string, number>) => ({
+    variant,
+    round,
+    measurement: {
+      load,
+      cpuPerThousand: { gateway: 2, order: 2, payment: 2, inventory: 2, notification: 2 },
+      eventsPerSecond: { produced: 10, groups: {} },
+      lagFrom: 0,
+      lagTo: 10,
+    },
+    profiled: Object.fromEntries(
+      ['gateway', 'order', 'payment', 'inventory', 'notification'].map((name) => [name, samples]),
+    ),
+    functions: Object.fromEntries(
+      ['gateway', 'order', 'payment', 'inventory', 'notification'].map((name) => [
+        name,
+        samples['@opentelemetry/api']
+          ? { '@opentelemetry/api startSpan': 30, '@opentelemetry/api end': 10 }
+          : {},
+      ]),
+    ),
+  });
+  const run: Run = {
+    profile: PROFILES.short,
+    machine: { cores: 2, cpuModel: 'test', node: 'v24', postgres: '15', kafka: '4', vegeta: '12' },
+    startedAt: '2026-01-01T00:00:00Z',
+    durationS: 1,
+    arms: [arm({ arm: 'off', pair: 1 }), arm({ arm: 'on', pair: 1 })],
+    cpuProfile: {
+      startedAt: '2026-01-01T00:00:00Z',
+      durationS: 1,
+      rate: 10,
+      measureSeconds: 10,
+      variants: [...PROFILE_VARIANTS],
+      results: [
+        profiled('off', 1, { pg: 20, 'node:events': 10 }),
+        profiled('on', 1, { pg: 20, 'node:events': 30, '@opentelemetry/api': 40 }),
+        profiled('on, no instrumentations', 1, {
+          pg: 20,
+          'node:events': 10,
+          '@opentelemetry/api': 10,
+        }),
+      ],
+    },
+  };
+
+  it("shares each service's CPU out by its samples, by kind, and ranks origins by what telemetry added", () => {
+    const lines = renderReport(run, { latency: 'l.svg', lag: 'g.svg' }).split('\n');
+    // on: 40 of 90 samples in each service's 2 CPU-s are OpenTelemetry's, 5 × 2 × 40/90 = 4.44.
+    expect(lines).toContain('| OpenTelemetry packages | 0.00 | 4.44 | 2.50 | 4.44 |');
+    expect(lines).toContain('| Node.js core | 3.33 | 3.33 | 2.50 | 0.00 |');
+    expect(lines).toContain('| **all** | 10.00 | 10.00 | 10.00 | 0.00 |');
+    const ranked = lines.filter((line) =>
+      /^\| (@opentelemetry\/api|node:events|pg) \| [-\d]/.test(line),
+    );
+    expect(ranked).toEqual([
+      '| @opentelemetry/api | 0.00 | 4.44 | 2.50 | 4.44 |',
+      '| node:events | 3.33 | 3.33 | 2.50 | 0.00 |',
+      '| pg | 6.67 | 2.22 | 5.00 | -4.44 |',
+    ]);
+    // Out of all 90 samples of each service, not of OpenTelemetry's 40 alone.
+    expect(lines).toContain('| @opentelemetry/api | `startSpan` | 3.33 |');
+    expect(lines).toContain('| @opentelemetry/api | `end` | 1.11 |');
+  });
+
+  it('reports a service whose profile is missing', () => {
+    const cpuProfile = run.cpuProfile as ProfileExperiment;
+    const first = cpuProfile.results[0] as ProfiledResult;
+    const { order: _, ...withoutOrder } = first.profiled;
+    expect(
+      experimentDefects({
+        cpuProfile: { ...cpuProfile, results: [{ ...first, profiled: withoutOrder }] },
+      }),
+    ).toEqual(['off (round 1): no CPU profile from order']);
     expect(experimentDefects(run)).toEqual([]);
   });
 });
