@@ -87,19 +87,21 @@ describe('runDefects', () => {
   });
 });
 
+/** A fixed-rate measurement's load: 100 orders accepted in 10 s. */
+const load = {
+  rate: 10,
+  durationS: 10,
+  sent: 100,
+  accepted: 100,
+  failedShare: 0,
+  p50Ms: 5,
+  p90Ms: 8,
+  p99Ms: 12,
+  maxMs: 20,
+  codes: {},
+};
+
 describe('the instrumentation and scaling sections', () => {
-  const load = {
-    rate: 10,
-    durationS: 10,
-    sent: 100,
-    accepted: 100,
-    failedShare: 0,
-    p50Ms: 5,
-    p90Ms: 8,
-    p99Ms: 12,
-    maxMs: 20,
-    codes: {},
-  };
   /** A fixed-rate result whose five services used `perService` CPU-s per 1000 orders each. */
   const fixed = (variant: string, round: number, perService: number): FixedRateResult => ({
     variant,
@@ -192,18 +194,6 @@ describe('the instrumentation and scaling sections', () => {
 });
 
 describe('the CPU profile section', () => {
-  const load = {
-    rate: 10,
-    durationS: 10,
-    sent: 100,
-    accepted: 100,
-    failedShare: 0,
-    p50Ms: 5,
-    p90Ms: 8,
-    p99Ms: 12,
-    maxMs: 20,
-    codes: {},
-  };
   /** Every service took `samples` in each origin and used 2 CPU-s per 1000 orders in all. */
   const profiled = (variant: string, round: number, samples: Record<string, number>) => ({
     variant,
