@@ -179,6 +179,23 @@ export function roundOrder<T>(variants: readonly T[], round: number): [number, T
   return round % 2 === 1 ? indexed : indexed.reverse();
 }
 
+/** An experiment that ran its variants at one rate since `started`, with its results. */
+function fixedRateExperiment<R>(
+  started: number,
+  settings: { rate: number; measureSeconds: number },
+  variants: Variant[],
+  results: R[],
+) {
+  return {
+    startedAt: new Date(started).toISOString(),
+    durationS: (Date.now() - started) / 1000,
+    rate: settings.rate,
+    measureSeconds: settings.measureSeconds,
+    variants,
+    results,
+  };
+}
+
 /** Every variant once per round (see roundOrder), rounds one after another. */
 export async function runInstrumentationExperiment(
   context: BenchContext,
@@ -207,14 +224,7 @@ export async function runInstrumentationExperiment(
       results.push(result);
     }
   }
-  return {
-    startedAt: new Date(started).toISOString(),
-    durationS: (Date.now() - started) / 1000,
-    rate: settings.rate,
-    measureSeconds: settings.measureSeconds,
-    variants,
-    results,
-  };
+  return fixedRateExperiment(started, settings, variants, results);
 }
 
 const SERVICE_NAMES: readonly CostedProcess[] = [
@@ -407,14 +417,7 @@ export async function runProfileExperiment(context: BenchContext): Promise<Profi
       results.push(result);
     }
   }
-  return {
-    startedAt: new Date(started).toISOString(),
-    durationS: (Date.now() - started) / 1000,
-    rate: settings.rate,
-    measureSeconds: settings.measureSeconds,
-    variants: [...PROFILE_VARIANTS],
-    results,
-  };
+  return fixedRateExperiment(started, settings, [...PROFILE_VARIANTS], results);
 }
 
 function addUp(counts: readonly Record<string, number>[]): Record<string, number> {

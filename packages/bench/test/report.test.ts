@@ -87,6 +87,17 @@ describe('runDefects', () => {
   });
 });
 
+/** A run of one on/off pair, for the experiments' sections to be added to. */
+function tinyRun(): Run {
+  return {
+    profile: PROFILES.short,
+    machine: { cores: 2, cpuModel: 'test', node: 'v24', postgres: '15', kafka: '4', vegeta: '12' },
+    startedAt: '2026-01-01T00:00:00Z',
+    durationS: 1,
+    arms: [arm({ arm: 'off', pair: 1 }), arm({ arm: 'on', pair: 1 })],
+  };
+}
+
 /** A fixed-rate measurement's load: 100 orders accepted in 10 s. */
 const load = {
   rate: 10,
@@ -128,11 +139,7 @@ describe('the instrumentation and scaling sections', () => {
     ['off', 'on', 'on, without pg'].includes(v.name),
   );
   const run: Run = {
-    profile: PROFILES.short,
-    machine: { cores: 2, cpuModel: 'test', node: 'v24', postgres: '15', kafka: '4', vegeta: '12' },
-    startedAt: '2026-01-01T00:00:00Z',
-    durationS: 1,
-    arms: [arm({ arm: 'off', pair: 1 }), arm({ arm: 'on', pair: 1 })],
+    ...tinyRun(),
     instrumentation: {
       startedAt: '2026-01-01T00:00:00Z',
       durationS: 1,
@@ -218,11 +225,7 @@ describe('the CPU profile section', () => {
     ),
   });
   const run: Run = {
-    profile: PROFILES.short,
-    machine: { cores: 2, cpuModel: 'test', node: 'v24', postgres: '15', kafka: '4', vegeta: '12' },
-    startedAt: '2026-01-01T00:00:00Z',
-    durationS: 1,
-    arms: [arm({ arm: 'off', pair: 1 }), arm({ arm: 'on', pair: 1 })],
+    ...tinyRun(),
     cpuProfile: {
       startedAt: '2026-01-01T00:00:00Z',
       durationS: 1,
