@@ -113,7 +113,6 @@ function exportRequest(service: string, traces: TestTrace[]) {
   };
 }
 
-/** The value of `name` in a rendered container's env. */
 /** A collector's health check and OTLP receiver on local ports, over the chart's addresses. */
 function localListeners(health: number, grpc: number, http: number) {
   return {
@@ -129,6 +128,7 @@ function localListeners(health: number, grpc: number, http: number) {
   };
 }
 
+/** The value of `name` in a rendered container's env. */
 function envOf(manifests: Manifest[], deployment: string, name: string): string {
   const found = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === deployment) as
     | {
